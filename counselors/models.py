@@ -1,0 +1,31 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COUNSELOR = "counselor", "Counselor"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ADMIN = "admin", "Administrator"
+
+
+class User(AbstractUser):
+    """A member of staff. The role decides what they may see and do (see handoff.access)."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.COUNSELOR)
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="Shown to colleagues, e.g. on a claimed case."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+        ]
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username

@@ -1,0 +1,41 @@
+"""Callbacks owed to platforms. Rows are written with the change (an outbox); sending is a task."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff
+
+
+def callback_payload(
+    *, handoff: Handoff, event: CallbackEvent, text: str | None = None
+) -> dict[str, object]:
+    """A Standard Webhooks body: the case's id, external id, status and time; nothing clinical."""
+    now = timezone.now()
+    data: dict[str, object] = {
+        "id": str(handoff.id),
+        "external_id": handoff.external_id,
+        "status": handoff.status,
+        "at": now.isoformat().replace("+00:00", "Z"),
+    }
+    if text is not None:
+        # handoff.message only: the counselor's words for the person, relayed by the platform.
+        data["text"] = text
+    return {"type": str(event), "timestamp": data["at"], "data": data}
+
+
+def callback_enqueue(
+    *, handoff: Handoff, event: CallbackEvent, text: str | None = None
+) -> Callback:
+    """Record a callback in the caller's transaction; the sender picks up pending rows."""
+    platform = handoff.platform
+    callback = Callback.objects.create(
+        platform=platform,
+        handoff=handoff,
+        event=event,
+        payload=callback_payload(handoff=handoff, event=event, text=text),
+        status=CallbackStatus.PENDING if platform.callback_url else CallbackStatus.NO_URL,
+        expires_at=timezone.now() + timedelta(hours=settings.CALLBACK_EXPIRY_HOURS),
+    )
+    return callback

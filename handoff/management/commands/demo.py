@@ -1,0 +1,77 @@
+import json
+import secrets
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from counselors.models import Role, User
+from counselors.services import staff_create
+from handoff.models import Platform
+from handoff.platforms import platform_create
+
+DEMO_ACCOUNTS = (
+    ("counselor", Role.COUNSELOR, "Casey (demo counselor)"),
+    ("counselor2", Role.COUNSELOR, "Jordan (demo counselor)"),
+    ("supervisor", Role.SUPERVISOR, "Morgan (demo supervisor)"),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the console in one process with a demo platform and demo accounts. New demo "
+        "passwords are printed at every start."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="Set up and print, then exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", verbosity=0, interactive=False)
+        platform = Platform.objects.filter(slug="demo").first()
+        if platform is None:
+            platform_create(slug="demo", name="Demo chat platform")
+            platform = Platform.objects.get(slug="demo")
+        inbound = platform.inbound_secrets.order_by("-created_at").first()
+        assert inbound is not None
+        accounts = []
+        for username, role, display in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(9)
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                staff_create(username=username, password=password, role=role, display_name=display)
+            else:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            accounts.append((username, role, password))
+
+        base = f"http://{options['host']}:{options['port']}"
+        mode = "embedded (SQLite, in-process)" if settings.EMBEDDED else "PostgreSQL + Redis"
+        out = self.stdout
+        out.write(f"Handoff Console demo: {mode}")
+        out.write(f"  console:   {base}/  (sign in at {base}/accounts/login/)")
+        for username, role, password in accounts:
+            out.write(f"  {role:<10} username {username:<11} password {password}")
+        out.write(f"  platform:  slug demo, inbound signing secret {inbound.secret}")
+        out.write("  post a signed handoff (another terminal):")
+        out.write(
+            f"    uv run python manage.py post_handoff --url {base} --platform demo "
+            f"--secret {inbound.secret}"
+        )
+        out.write(
+            "DEMO-READY "
+            + json.dumps({"url": base, "platform": "demo", "inbound_secret": inbound.secret,
+                          "accounts": {u: p for u, _, p in accounts}})
+        )
+        self.stdout.flush()
+        if options["no_serve"]:
+            return
+        from daphne.cli import CommandLineInterface
+
+        CommandLineInterface().run(
+            ["--bind", options["host"], "--port", str(options["port"]), "config.asgi:application"]
+        )

@@ -1,0 +1,17 @@
+"""One Redis client per process for rate limits and readiness (the channel layer has its own)."""
+
+from functools import cache
+
+import redis
+from django.conf import settings
+
+
+@cache
+def redis_client() -> "redis.Redis":
+    return redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=1,
+        socket_timeout=1,
+        max_connections=settings.REDIS_MAX_CONNECTIONS,
+        health_check_interval=30,
+    )

@@ -1,0 +1,903 @@
+"""The rule engine: a pure, deterministic function from a transcript to a :class:`Summary`.
+
+Reading order: every rule of :mod:`handoff.summary.lexicon` runs once over the person's messages
+(joined, so each pattern is one regex pass); each match is checked against its sentence
+(negation, hypothetical, joke, lyric, someone else, past); weak matches are kept only when risk is
+near them; the kept matches become indicators, means, findings, a tier, a headline and a CAD line.
+Only ``role == "user"`` text is ever evidence. The assistant's previous message is read only to
+understand a short answer ("yes" to "do you have a plan?") or a bare "tonight" to "when?".
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from handoff.summary import lexicon as lx
+from handoff.summary.language import detect_language, language_name
+from handoff.summary.types import (
+    TIER_ORDER,
+    Evidence,
+    Finding,
+    Indicator,
+    Means,
+    MeansKind,
+    Summary,
+    Tier,
+    TranscriptLine,
+)
+
+# Joins the person's messages for one regex pass per rule. No pattern can match across it: "\x00"
+# is neither a word character nor whitespace, and "\n" ends sentences.
+_SEP = "\n\x00\n"
+_MAX_SPAN = 180
+_FRAGMENT = 48
+
+
+class SummaryEngine(Protocol):
+    name: str
+    version: str
+
+    def summarize(
+        self,
+        *,
+        transcript: Sequence[TranscriptLine],
+        platform_level: Tier | None = None,
+        platform_score: float | None = None,
+    ) -> Summary: ...
+
+
+@dataclass(slots=True)
+class _Hit:
+    kind: str
+    code: str
+    message: int
+    start: int  # the match, in message coordinates
+    end: int
+    span: tuple[int, int]  # the evidence span (the sentence, trimmed)
+    strong: bool = True
+    label: str = ""
+    access: bool | None = None
+    near: bool = False
+
+
+@dataclass(slots=True)
+class _Msg:
+    index: int
+    text: str
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        if not self.sentences:
+            self.sentences = _split_sentences(self.text)
+            self.starts = [s for s, _ in self.sentences]
+        i = bisect_right(self.starts, pos) - 1
+        return self.sentences[max(i, 0)]
+
+
+def _split_sentences(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in lx.SENTENCE_END.finditer(text):
+        if m.start() > pos:
+            out.append((pos, m.end()))
+        pos = m.end()
+    if pos < len(text) or not out:
+        out.append((pos, len(text)))
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in "\"'“‘-*>"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _evidence_span(msg: _Msg, start: int, end: int) -> tuple[int, int]:
+    s0, s1 = msg.sentence(start)
+    s1 = max(s1, end)
+    s0, s1 = _trim(msg.text, s0, s1)
+    if s1 - s0 <= _MAX_SPAN:
+        return s0, s1
+    # A long run-on sentence: keep a window around the match, cut at spaces.
+    text = msg.text
+    lo = max(s0, start - 70)
+    hi = min(s1, end + 70)
+    if lo > s0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    if hi < s1:
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else hi
+    return _trim(text, lo, hi)
+
+
+def _is_first_person_start(fragment: str) -> bool:
+    m = lx.SUBJECT.match(fragment)
+    return m is not None and m.group("first") is not None
+
+
+def _third_party(msg: _Msg, start: int, s0: int) -> bool:
+    prefix = msg.text[s0:start]
+    if _is_first_person_start(msg.text[start : start + 8]):
+        return lx.REPORTED.search(prefix) is not None
+    last: str | None = None
+    for m in lx.SUBJECT.finditer(prefix):
+        last = "first" if m.group("first") else "third"
+    if last == "third":
+        return True
+    return last is None and lx.REPORTED.search(prefix) is not None
+
+
+def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
+    text = msg.text
+    clause_start = s0
+    for m in lx.CLAUSE_BREAK.finditer(text, s0, start):
+        clause_start = m.end()
+    m = lx.NEGATORS.search(text, clause_start, start)
+    if m is not None and not lx.NEGATION_EXCEPT.match(m.group("rest") or ""):
+        return True
+    return lx.NEGATION_AFTER.match(text, end, s1) is not None
+
+
+def _rejected(msg: _Msg, hit_start: int, hit_end: int, checks: int) -> str | None:
+    """Return why a match does not count as the person's current risk, or None if it does."""
+    s0, s1 = msg.sentence(hit_start)
+    text = msg.text
+    if checks & lx.HYP and lx.HYPOTHETICAL.search(text, s0, s1):
+        return "hypothetical"
+    if (
+        checks & lx.JOKE
+        and lx.JOKE_RE.search(text, s0, s1)
+        and not lx.NOT_JOKING.search(text)
+    ):
+        return "joke"
+    if checks & lx.LYRIC and lx.LYRIC_RE.search(text, 0, s1):
+        return "lyric"
+    if checks & lx.THIRD and _third_party(msg, hit_start, s0):
+        return "third"
+    if checks & lx.NEG and _negated(msg, hit_start, hit_end, s0, s1):
+        return "negated"
+    if checks & lx.PAST and lx.PAST_MARKERS.search(text, s0, s1):
+        return "past"
+    return None
+
+
+_ACT_KIND: tuple[tuple[str, MeansKind], ...] = (
+    ("bleach", "poison"),
+    ("antifreeze", "poison"),
+    ("poison", "poison"),
+    ("cleaner", "poison"),
+    ("cut", "cutting"),
+    ("slit", "cutting"),
+    ("stabbed", "cutting"),
+    ("hung", "hanging"),
+    ("rope", "hanging"),
+    ("noose", "hanging"),
+    ("belt", "hanging"),
+    ("cord", "hanging"),
+    ("jump", "heights"),
+    ("bridge", "heights"),
+    ("roof", "heights"),
+    ("ledge", "heights"),
+    ("edge", "heights"),
+    ("railing", "heights"),
+    ("cliff", "heights"),
+    ("balcony", "heights"),
+    ("overpass", "heights"),
+    ("floor", "heights"),
+    ("garage", "heights"),
+    ("tracks", "vehicle"),
+    ("car", "poison"),
+    ("engine", "poison"),
+    ("shot", "firearm"),
+    ("gun", "firearm"),
+    ("barrel", "firearm"),
+    ("drown", "other"),
+)
+
+
+def _act_kind(fragment: str) -> MeansKind:
+    low = fragment.lower()
+    for word, kind in _ACT_KIND:
+        if word in low:
+            return kind
+    return "medication"
+
+
+class _Reader:
+    """One summarize() call's working state."""
+
+    def __init__(self, transcript: Sequence[TranscriptLine]) -> None:
+        self.transcript = transcript
+        self.msgs: dict[int, _Msg] = {
+            i: _Msg(i, line.text) for i, line in enumerate(transcript) if line.role == "user"
+        }
+        self.hits: list[_Hit] = []
+        self.third: list[_Hit] = []
+
+    # -- pass 1: every rule once over the joined user text ---------------------------------------
+    def scan(self) -> None:
+        order = list(self.msgs)
+        offsets: list[int] = []
+        parts: list[str] = []
+        pos = 0
+        for i in order:
+            offsets.append(pos)
+            parts.append(self.msgs[i].text)
+            pos += len(self.msgs[i].text) + len(_SEP)
+        big = _SEP.join(parts)
+        for rule in lx.RULES:
+            for m in rule.pattern.finditer(big):
+                k = bisect_right(offsets, m.start()) - 1
+                msg = self.msgs[order[k]]
+                start = m.start() - offsets[k]
+                end = m.end() - offsets[k]
+                if end > len(msg.text):
+                    continue
+                self._consider(rule, msg, start, end)
+
+    def _consider(self, rule: lx.Rule, msg: _Msg, start: int, end: int) -> None:
+        why = _rejected(msg, start, end, rule.checks)
+        span = _evidence_span(msg, start, end)
+        hit = _Hit(rule.kind, rule.code, msg.index, start, end, span, rule.strong, rule.code)
+        if rule.kind == "means":
+            s0, s1 = msg.sentence(start)
+            if lx.NO_ACCESS.search(msg.text, s0, s1):
+                # "I don't have a gun" is negated, but the absence of access is itself a finding.
+                if why in (None, "negated"):
+                    hit.access = False
+                    self.hits.append(hit)
+                return
+            if lx.POSSESSION.search(msg.text, s0, s1):
+                hit.access = True
+        if why == "third" and (
+            rule.kind == "attempt"
+            or rule.code in ("suicidal_ideation", "expressed_intent", "plan", "self_harm")
+        ):
+            hit.kind, hit.code, hit.label = "third_party", "third_party", "someone else at risk"
+            self.third.append(hit)
+            return
+        if why is not None:
+            return
+        if rule.kind == "timeframe":
+            hit.near = rule.code == "near"
+            hit.label = msg.text[start:end].lower()
+        self.hits.append(hit)
+
+    # -- pass 2: short answers to the counselor's direct questions --------------------------------
+    def answers(self) -> None:
+        for i, msg in self.msgs.items():
+            if i == 0 or self.transcript[i - 1].role != "assistant":
+                continue
+            m = lx.AFFIRMATIVE.match(msg.text)
+            if m is None:
+                continue
+            question = self.transcript[i - 1].text
+            span = _evidence_span(msg, m.start(), m.end())
+            for code, pattern in lx.QUESTION_TOPICS:
+                q = pattern.search(question)
+                if q is None:
+                    continue
+                label = f"answered yes to: {code.replace('_', ' ')}"
+                if code == "attempt_in_progress":
+                    hit = _Hit("attempt", "answer", i, m.start(), m.end(), span, label=label)
+                    hit.near = True
+                    self.hits.append(hit)
+                elif code == "access_to_means":
+                    kind = _act_kind(question[q.start() : q.end()])
+                    hit = _Hit("means", kind, i, m.start(), m.end(), span, label=label)
+                    hit.access = True
+                    self.hits.append(hit)
+                else:
+                    self.hits.append(_Hit("indicator", code, i, m.start(), m.end(), span))
+
+
+_RISK_CODES = frozenset(
+    {
+        "suicidal_ideation",
+        "expressed_intent",
+        "plan",
+        "preparatory_behaviour",
+        "rehearsal",
+        "prior_attempt",
+        "self_harm",
+    }
+)
+_DESIRE = frozenset(c for c, d in lx.DOMAIN.items() if d == "desire")
+
+
+@dataclass(slots=True)
+class _Result:
+    indicators: dict[str, list[_Hit]] = field(default_factory=dict)
+    means: dict[str, list[_Hit]] = field(default_factory=dict)
+    timeframe: list[_Hit] = field(default_factory=list)
+    in_progress: list[_Hit] = field(default_factory=list)
+    places: list[_Hit] = field(default_factory=list)
+    substances: list[_Hit] = field(default_factory=list)
+    risk_to_others: list[_Hit] = field(default_factory=list)
+    minor: list[_Hit] = field(default_factory=list)
+    third: list[_Hit] = field(default_factory=list)
+
+    def add(self, code: str, hit: _Hit) -> None:
+        self.indicators.setdefault(code, []).append(hit)
+
+
+def _resolve(reader: _Reader) -> _Result:
+    """Pass 3: keep weak matches only near risk, split attempts into history and now."""
+    hits = reader.hits
+    res = _Result(third=list(reader.third))
+    risk_msgs: set[int] = set()
+    for h in hits:
+        if (
+            (h.kind == "indicator" and h.code in _RISK_CODES)
+            or (h.kind == "means" and h.strong and h.access is not False)
+            or h.kind in ("attempt", "risk_to_others")
+        ):
+            risk_msgs.add(h.message)
+    for i, msg in reader.msgs.items():
+        if i not in risk_msgs and lx.ANAPHORA.search(msg.text):
+            risk_msgs.add(i)
+    transcript_risk = bool(risk_msgs) or any(
+        h.kind == "indicator" and h.code in _DESIRE for h in hits
+    )
+    # Sentences that hold intent, a plan, an attempt or a strong method: weak time words ("now",
+    # "today") count only there.
+    intent_sentences: set[tuple[int, tuple[int, int]]] = set()
+    for h in hits:
+        if (h.kind == "indicator" and h.code in ("expressed_intent", "plan")) or (
+            h.kind in ("attempt", "means") and h.strong
+        ):
+            intent_sentences.add((h.message, reader.msgs[h.message].sentence(h.start)))
+    for i, msg in reader.msgs.items():
+        for m in lx.ANAPHORA.finditer(msg.text):
+            intent_sentences.add((i, msg.sentence(m.start())))
+
+    for h in hits:
+        msg = reader.msgs[h.message]
+        if h.kind == "indicator":
+            res.add(h.code, h)
+        elif h.kind == "attempt":
+            _resolve_attempt(h, msg, res, transcript_risk)
+        elif h.kind == "means":
+            if h.access is False:
+                if transcript_risk:
+                    res.means.setdefault(h.code, []).append(h)
+                continue
+            if h.strong or h.message in risk_msgs:
+                res.means.setdefault(h.code, []).append(h)
+                if h.label.startswith("answered"):
+                    res.add("access_to_means", h)
+                else:
+                    res.add("method_stated", h)
+                if h.access:
+                    res.add("access_to_means", h)
+            elif h.access and transcript_risk:
+                res.means.setdefault(h.code, []).append(h)
+                res.add("access_to_means", h)
+        elif h.kind == "timeframe":
+            if h.code == "weak":
+                if (h.message, msg.sentence(h.start)) in intent_sentences:
+                    res.timeframe.append(h)
+                    h.near = True
+            elif h.message in risk_msgs or (
+                transcript_risk
+                and h.message > 0
+                and reader.transcript[h.message - 1].role == "assistant"
+                and lx.QUESTION_TIMING.search(reader.transcript[h.message - 1].text)
+            ):
+                res.timeframe.append(h)
+        elif h.kind == "risk_to_others":
+            res.risk_to_others.append(h)
+        elif h.kind == "minor":
+            res.minor.append(h)
+        elif h.kind == "third_party":
+            res.third.append(h)
+    if res.timeframe:
+        for h in res.timeframe:
+            res.add("timeframe", h)
+    # Intent, a plan or an attempt in progress is also thinking about suicide: the desire domain
+    # must not read empty when the person says "I'm doing it tonight".
+    for code in ("expressed_intent", "plan", "attempt_in_progress"):
+        for h in res.indicators.get(code, []):
+            res.add("suicidal_ideation", h)
+    _places_and_substances(reader, res, risk_msgs, transcript_risk)
+    return res
+
+
+def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) -> None:
+    s0, s1 = msg.sentence(h.start)
+    text = msg.text
+    past = lx.PAST_MARKERS.search(text, s0, s1) is not None
+    present = lx.PRESENT_MARKERS.search(text, s0, s1) is not None
+    if h.code == "answer":
+        now = True
+    elif h.code == "act":
+        now = not past or present and not past
+    elif h.code == "tried":
+        now = present and not past
+    else:  # "state" and "location" read as now, but only when the conversation is about risk
+        if not transcript_risk:
+            return
+        now = True
+    if now:
+        h.label = h.label if h.code == "answer" else "attempt in progress"
+        res.in_progress.append(h)
+        res.add("attempt_in_progress", h)
+        if h.code != "answer":
+            kind = _act_kind(text[h.start : h.end])
+            res.means.setdefault(kind, []).append(h)
+            res.add("method_stated", h)
+            if h.code == "location":
+                h.access = True
+    else:
+        res.add("prior_attempt", h)
+
+
+def _places_and_substances(
+    reader: _Reader, res: _Result, risk_msgs: set[int], transcript_risk: bool
+) -> None:
+    use_msgs = {h.message for h in res.indicators.get("substance_use", [])}
+    med_msgs = {h.message for h in res.means.get("medication", [])}
+    for i, msg in reader.msgs.items():
+        text = msg.text
+        if transcript_risk:
+            for m in lx.PLACES.finditer(text):
+                s0, s1 = msg.sentence(m.start())
+                if i not in risk_msgs and not lx.PLACE_CUE.search(text, s0, s1):
+                    continue
+                if _rejected(msg, m.start(), m.end(), lx.NEG | lx.HYP | lx.THIRD | lx.JOKE):
+                    continue
+                group = m.lastgroup or ""
+                res.places.append(
+                    _Hit(
+                        "place",
+                        group,
+                        i,
+                        m.start(),
+                        m.end(),
+                        _evidence_span(msg, m.start(), m.end()),
+                        label=lx.PLACE_LABEL.get(group, group),
+                    )
+                )
+        if i in use_msgs or i in med_msgs or (transcript_risk and i in risk_msgs):
+            for m in lx.SUBSTANCES.finditer(text):
+                group = m.lastgroup or ""
+                if group == "high" and i not in use_msgs:
+                    continue
+                if _rejected(msg, m.start(), m.end(), lx.NEG | lx.HYP | lx.THIRD | lx.LYRIC):
+                    continue
+                res.substances.append(
+                    _Hit(
+                        "substance",
+                        group,
+                        i,
+                        m.start(),
+                        m.end(),
+                        _evidence_span(msg, m.start(), m.end()),
+                        label=lx.SUBSTANCE_LABEL.get(group, group),
+                    )
+                )
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+
+def _ev(reader: _Reader, h: _Hit) -> Evidence:
+    s, e = h.span
+    return Evidence(message=h.message, start=s, end=e, text=reader.msgs[h.message].text[s:e])
+
+
+def _evs(reader: _Reader, hits: Iterable[_Hit]) -> list[Evidence]:
+    seen: dict[tuple[int, int, int], Evidence] = {}
+    for h in hits:
+        key = (h.message, *h.span)
+        if key not in seen:
+            seen[key] = _ev(reader, h)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _findings(reader: _Reader, hits: list[_Hit]) -> list[Finding]:
+    by_label: dict[str, list[_Hit]] = {}
+    for h in sorted(hits, key=lambda h: (h.message, h.start)):
+        by_label.setdefault(h.label, []).append(h)
+    return [Finding(label=label, evidence=_evs(reader, hs)) for label, hs in by_label.items()]
+
+
+def _suggest(res: _Result) -> tuple[Tier, list[str]]:
+    has = res.indicators.__contains__
+    methods = [k for k, hs in res.means.items() if any(h.access is not False for h in hs)]
+    access = [k for k, hs in res.means.items() if any(h.access for h in hs)]
+    near = any(h.near for h in res.timeframe)
+    intent = has("expressed_intent") or has("plan") or has("preparatory_behaviour")
+    if res.in_progress:
+        return "imminent", ["An attempt appears to be in progress"]
+    if intent and (methods or access) and (near or access):
+        why = "States intent or a plan" + (f", names a method ({', '.join(methods)})")
+        why += ", has access" if access else ""
+        why += ", and gives a near timeframe" if near else ""
+        return "imminent", [why]
+    reasons: list[str] = []
+    if has("expressed_intent"):
+        reasons.append("States intent to act")
+    if has("plan"):
+        reasons.append("Has a plan")
+    if has("preparatory_behaviour"):
+        reasons.append("Preparations (goodbyes, note, giving things away)")
+    if methods and has("method_stated"):
+        reasons.append(f"Names a method ({', '.join(methods)})")
+    if has("rehearsal"):
+        reasons.append("Rehearsal or researching a method")
+    if res.risk_to_others:
+        reasons.append("Talks of harming someone else")
+    si = has("suicidal_ideation")
+    if si and has("prior_attempt"):
+        reasons.append("Previous attempt and current thoughts of suicide")
+    if si and near:
+        reasons.append("Thoughts of suicide with a near timeframe")
+    if si and access:
+        reasons.append(f"Thoughts of suicide and access to means ({', '.join(access)})")
+    if reasons:
+        return "high", reasons
+    desire = [c for c in res.indicators if c in _DESIRE]
+    if si:
+        return "moderate", ["Thoughts of suicide, without a plan, method or intent"]
+    if has("self_harm"):
+        return "moderate", ["Self-harm"]
+    if has("prior_attempt"):
+        return "moderate", ["Previous suicide attempt"]
+    if len(desire) >= 2:
+        return "moderate", ["Several signs of distress: " + ", ".join(sorted(desire))]
+    if desire:
+        return "low", ["One sign of distress, no thoughts of suicide found: " + desire[0]]
+    return "low", ["No risk language found by the rules"]
+
+
+def _fragment(text: str) -> str | None:
+    """A short verbatim piece for the headline, or None if it would show contact details."""
+    if lx.SENSITIVE.search(text):
+        return None
+    text = " ".join(text.split())
+    if len(text) <= _FRAGMENT:
+        return text
+    cut = text.rfind(" ", 0, _FRAGMENT - 1)
+    return text[: cut if cut > 10 else _FRAGMENT - 1] + "…"
+
+
+_TIER_WORD: dict[str, str] = {
+    "imminent": "IMMINENT",
+    "high": "High",
+    "moderate": "Moderate",
+    "low": "Low",
+}
+
+
+def _join_within(head: str, parts: Iterable[str], limit: int, sep: str) -> str:
+    out = head
+    first = True
+    for part in parts:
+        candidate = out + ("" if first else sep) + part
+        if len(candidate) <= limit:
+            out = candidate
+            first = False
+    return out
+
+
+def _quoted(label: str, hits: list[_Hit], reader: _Reader) -> str:
+    for h in hits:
+        frag = _fragment(_ev(reader, h).text)
+        if frag:
+            return f"{label} “{frag}”"
+    return label
+
+
+def _headline(tier: Tier, res: _Result, reader: _Reader) -> str:
+    ind = res.indicators
+    parts: list[str] = []
+    quoted = False
+    if res.in_progress:
+        parts.append(_quoted("attempt in progress", res.in_progress, reader))
+        quoted = True
+    elif "expressed_intent" in ind:
+        parts.append(_quoted("intent", ind["expressed_intent"], reader))
+        quoted = True
+    if "plan" in ind:
+        parts.append("plan")
+    if res.means:
+        kinds = [
+            k + (" (has access)" if any(h.access for h in hs) else "")
+            for k, hs in res.means.items()
+            if any(h.access is not False for h in hs)
+        ]
+        if kinds:
+            parts.append("means: " + ", ".join(kinds))
+    if res.timeframe:
+        labels = [h.label for h in res.timeframe if h.near] or [h.label for h in res.timeframe]
+        if not lx.SENSITIVE.search(labels[0]):
+            parts.append("when: " + labels[0])
+    if res.risk_to_others:
+        parts.append("risk to others")
+    if "prior_attempt" in ind:
+        parts.append("prior attempt")
+    if not quoted and "suicidal_ideation" in ind:
+        parts.append(_quoted("suicidal thoughts", ind["suicidal_ideation"], reader))
+    if res.minor:
+        parts.append("possible minor")
+    if "substance_use" in ind:
+        parts.append("drinking/using now")
+    if res.third:
+        parts.append("worried about someone else")
+    if not parts:
+        desire = [lx.LABEL[c].lower() for c in ind if c in _DESIRE]
+        parts.append(desire[0] if desire else "no risk language found")
+    return _join_within(f"{_TIER_WORD[tier]}: ", parts, 160, "; ")
+
+
+_CAD_MEANS: dict[str, str] = {
+    "firearm": "FIREARM",
+    "medication": "PILLS/OVERDOSE",
+    "heights": "JUMP FROM HEIGHT",
+    "vehicle": "VEHICLE/TRAIN",
+    "cutting": "CUTTING",
+    "hanging": "HANGING",
+    "poison": "POISON/GAS",
+    "other": "OTHER METHOD",
+}
+
+
+def _cad_line(tier: Tier, res: _Result) -> str:
+    ind = res.indicators
+    head = f"CRISIS CHAT {tier.upper()} SUICIDE RISK"
+    parts: list[str] = []
+    kinds = [k for k, hs in res.means.items() if any(h.access is not False for h in hs)]
+    if res.in_progress:
+        what = "/".join(_CAD_MEANS[k] for k in kinds) if kinds else "METHOD UNK"
+        parts.append(f"ATTEMPT IN PROGRESS ({what})")
+    elif kinds:
+        parts.append("MEANS " + "/".join(_CAD_MEANS[k] for k in kinds))
+    if any(h.access for hs in res.means.values() for h in hs):
+        parts.append("HAS ACCESS")
+    if "expressed_intent" in ind and not res.in_progress:
+        parts.append("STATES INTENT")
+    if "plan" in ind:
+        parts.append("HAS PLAN")
+    near = [h.label for h in res.timeframe if h.near and not lx.SENSITIVE.search(h.label)]
+    if near:
+        parts.append("WHEN " + near[0].upper())
+    if res.risk_to_others:
+        parts.append("THREAT TO OTHERS")
+    places = list(dict.fromkeys(h.label for h in res.places))
+    if places:
+        parts.append("AT/NEAR " + "/".join(p.upper() for p in places[:2]))
+    subs = list(dict.fromkeys(h.label for h in res.substances))
+    if subs:
+        parts.append("SUBST " + "/".join(s.upper() for s in subs[:2]))
+    if res.minor:
+        parts.append("POSS MINOR")
+    if "prior_attempt" in ind:
+        parts.append("PRIOR ATTEMPT")
+    if not parts:
+        parts.append("NO SPECIFIC RISK FOUND")
+    return _join_within(head + ": ", parts, 200, "; ")
+
+
+_QUOTE_PRIORITY: tuple[str, ...] = (
+    "attempt_in_progress",
+    "expressed_intent",
+    "plan",
+    "method_stated",
+    "timeframe",
+    "access_to_means",
+    "preparatory_behaviour",
+    "prior_attempt",
+    "rehearsal",
+    "suicidal_ideation",
+    "self_harm",
+    "hopelessness",
+    "burden",
+    "feeling_trapped",
+    "unbearable_pain",
+    "isolation",
+)
+
+
+def _key_quotes(reader: _Reader, res: _Result) -> list[Evidence]:
+    chosen: dict[tuple[int, int, int], Evidence] = {}
+    pools: list[list[_Hit]] = [res.indicators.get(c, []) for c in _QUOTE_PRIORITY]
+    pools.insert(5, res.risk_to_others)
+    for pool in pools:
+        for h in pool:
+            key = (h.message, *h.span)
+            if key not in chosen and len(chosen) < 5:
+                chosen[key] = _ev(reader, h)
+                break  # one quote per indicator first: variety over repetition
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def _platform_reason(level: Tier | None, score: float | None) -> list[str]:
+    if level is None and score is None:
+        return []
+    text = f"Platform level: {level or 'none'}"
+    if score is not None:
+        text += f" (score {score:.2f})"
+    return [text + "; the queue takes the higher of the platform level and this suggestion"]
+
+
+class RuleEngine:
+    """The default engine: English rules, offline, deterministic."""
+
+    name = "rules"
+    version = "1.0.0"
+
+    def summarize(
+        self,
+        *,
+        transcript: Sequence[TranscriptLine],
+        platform_level: Tier | None = None,
+        platform_score: float | None = None,
+    ) -> Summary:
+        user_texts = [line.text for line in transcript if line.role == "user"]
+        lang = detect_language(user_texts)
+        if lang != "en":
+            return self._unassessable(transcript, lang, platform_level, platform_score)
+        reader = _Reader(transcript)
+        reader.scan()
+        reader.answers()
+        res = _resolve(reader)
+        tier, reasons = _suggest(res)
+        reasons += _platform_reason(platform_level, platform_score)
+        if not user_texts:
+            reasons = ["No messages from the person yet", *reasons[1:]]
+
+        indicators = [
+            Indicator(
+                domain=lx.DOMAIN[code],
+                code=code,
+                label=lx.LABEL[code],
+                evidence=_evs(reader, res.indicators[code]),
+            )
+            for code in lx.INDICATOR_CODES
+            if code in res.indicators
+        ]
+        means: list[Means] = []
+        for kind in lx.MEANS_KINDS:
+            hs = res.means.get(kind)
+            if not hs:
+                continue
+            access: bool | None = None
+            if any(h.access for h in hs):
+                access = True
+            elif any(h.access is False for h in hs):
+                access = False
+            means.append(Means(kind=kind, access=access, evidence=_evs(reader, hs)))
+        key_quotes = _key_quotes(reader, res)
+        summary = Summary(
+            engine=self.name,
+            engine_version=self.version,
+            language="en",
+            language_name=language_name("en"),
+            assessable=True,
+            headline=_headline(tier, res, reader),
+            suggested_tier=tier,
+            tier_reasons=reasons,
+            indicators=indicators,
+            means=means,
+            timeframe=_findings(reader, res.timeframe),
+            attempt_in_progress=_findings(reader, res.in_progress),
+            places=_findings(reader, res.places),
+            substances=_findings(reader, res.substances),
+            risk_to_others=_findings(reader, res.risk_to_others),
+            minor_signs=_findings(reader, res.minor),
+            third_party=_findings(reader, res.third),
+            key_quotes=key_quotes,
+            cad_line=_cad_line(tier, res),
+            evidence=[],
+        )
+        return summary.model_copy(update={"evidence": _all_evidence(summary)})
+
+    def _unassessable(
+        self,
+        transcript: Sequence[TranscriptLine],
+        lang: str,
+        platform_level: Tier | None,
+        platform_score: float | None,
+    ) -> Summary:
+        name = language_name(lang)
+        tier: Tier = platform_level or "high"
+        reasons = [
+            f"Messages appear to be in {name}: the rules read English only, so the engine does "
+            "not guess"
+        ]
+        if platform_level is None:
+            reasons.append("No platform level given: suggesting high to err on the side of safety")
+        else:
+            reasons.append(f"Suggested tier is the platform level ({platform_level})")
+        reasons += _platform_reason(platform_level, platform_score)
+        # The person's latest words, verbatim, so the counselor sees something before translating.
+        quotes: list[Evidence] = []
+        for i in range(len(transcript) - 1, -1, -1):
+            line = transcript[i]
+            if line.role != "user" or not line.text.strip():
+                continue
+            msg = _Msg(i, line.text)
+            s, e = _evidence_span(msg, 0, 0)
+            if e > s:
+                quotes.insert(0, Evidence(message=i, start=s, end=e, text=line.text[s:e]))
+            if len(quotes) == 3:
+                break
+        return Summary(
+            engine=self.name,
+            engine_version=self.version,
+            language=lang,
+            language_name=name,
+            assessable=False,
+            headline=(
+                f"Cannot assess: messages appear to be in {name}; the rules read English only. "
+                "Read the transcript."
+            )[:160],
+            suggested_tier=tier,
+            tier_reasons=reasons,
+            indicators=[],
+            means=[],
+            timeframe=[],
+            attempt_in_progress=[],
+            places=[],
+            substances=[],
+            risk_to_others=[],
+            minor_signs=[],
+            third_party=[],
+            key_quotes=quotes,
+            cad_line=(
+                f"CRISIS CHAT NOT ASSESSED ({name.upper()} LANGUAGE); "
+                f"PLATFORM LEVEL {(platform_level or 'none').upper()}; NEEDS {name.upper()} SPEAKER"
+            )[:200],
+            evidence=sorted(quotes, key=lambda e: (e.message, e.start, e.end)),
+        )
+
+
+def _all_evidence(s: Summary) -> list[Evidence]:
+    spans: dict[tuple[int, int, int], Evidence] = {}
+    groups: list[list[Evidence]] = [i.evidence for i in s.indicators]
+    groups += [m.evidence for m in s.means]
+    for findings in (
+        s.timeframe,
+        s.attempt_in_progress,
+        s.places,
+        s.substances,
+        s.risk_to_others,
+        s.minor_signs,
+        s.third_party,
+    ):
+        groups += [f.evidence for f in findings]
+    groups.append(s.key_quotes)
+    for group in groups:
+        for e in group:
+            spans.setdefault((e.message, e.start, e.end), e)
+    return [spans[k] for k in sorted(spans)]
+
+
+_DEFAULT = RuleEngine()
+
+
+def summarize(
+    *,
+    transcript: Sequence[TranscriptLine],
+    platform_level: Tier | None = None,
+    platform_score: float | None = None,
+) -> Summary:
+    """Summarize with the default :class:`RuleEngine`."""
+    return _DEFAULT.summarize(
+        transcript=transcript, platform_level=platform_level, platform_score=platform_score
+    )
+
+
+def max_tier(a: Tier, b: Tier | None) -> Tier:
+    """The higher of two tiers: the queue never lowers the platform's level."""
+    if b is None or TIER_ORDER[a] >= TIER_ORDER[b]:
+        return a
+    return b

@@ -1,0 +1,989 @@
+"""English rules of the machine summary: phrases, the context words that cancel them, and labels.
+
+Every pattern is compiled once at import (the engine must summarize a 200-message transcript in a
+few milliseconds). Patterns are written with a few macros, expanded by ``_x``:
+
+``{A}`` an optional apostrophe (straight, curly or backtick: people type all three or none);
+``{IM}`` "I'm" and its spellings; ``{ILL}`` "I'll"; ``{IVE}`` "I've"; ``{NT}`` "n't".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from handoff.summary.types import Domain, MeansKind
+
+_MACROS = {
+    "{A}": "['’`]?",
+    "{IM}": r"(?:\bi\s*['’`]?\s*m\b|\bi\s+am\b|\bima\b|\bimma\b)",
+    "{ILL}": r"(?:\bi\s*['’`]\s*ll\b|\bill\b(?=\s+(?:just|do|kill|end|be|take|jump|go|never))|\bi\s+will\b)",
+    "{IVE}": r"(?:\bi\s*['’`]?\s*ve\b|\bi\s+have\b)",
+    "{NT}": r"n['’`]?t",
+}
+
+
+def _x(*patterns: str) -> re.Pattern[str]:
+    """Expand the macros and compile the alternation, case-insensitive."""
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    for macro, value in _MACROS.items():
+        joined = joined.replace(macro, value)
+    return re.compile(joined, re.IGNORECASE)
+
+
+# Context checks a rule asks for (see engine._context).
+NEG = 1  # "I would never", "I'm not going to"
+HYP = 2  # "what if someone", "for a school project", "my character"
+JOKE = 4  # "lol", "haha", "jk" in the sentence, unless "not joking" / "seriously"
+LYRIC = 8  # "this song says", "lyrics", "the line in the movie"
+THIRD = 16  # the subject is someone else, or reported speech ("my friend said")
+PAST = 32  # "used to", "years ago", "when I was 12": not a current state
+ALL = NEG | HYP | JOKE | LYRIC | THIRD | PAST
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kind: str  # "indicator", "means", "timeframe", "attempt", "place", "substance", ...
+    code: str  # indicator code, means kind, timeframe strength, attempt mode or finding label
+    pattern: re.Pattern[str]
+    checks: int
+    strong: bool = True  # weak rules need risk nearby (see engine)
+
+
+DOMAIN: dict[str, Domain] = {
+    "suicidal_ideation": "desire",
+    "hopelessness": "desire",
+    "feeling_trapped": "desire",
+    "burden": "desire",
+    "unbearable_pain": "desire",
+    "isolation": "desire",
+    "prior_attempt": "capability",
+    "access_to_means": "capability",
+    "substance_use": "capability",
+    "self_harm": "capability",
+    "rehearsal": "capability",
+    "exposure_to_death": "capability",
+    "plan": "intent",
+    "method_stated": "intent",
+    "timeframe": "intent",
+    "preparatory_behaviour": "intent",
+    "attempt_in_progress": "intent",
+    "expressed_intent": "intent",
+    "social_support": "buffers",
+    "reasons_for_living": "buffers",
+    "future_plans": "buffers",
+    "engaged_with_help": "buffers",
+    "ambivalence": "buffers",
+}
+
+LABEL: dict[str, str] = {
+    "suicidal_ideation": "Thoughts of suicide or of wanting to die",
+    "hopelessness": "Hopelessness",
+    "feeling_trapped": "Feeling trapped, no way out",
+    "burden": "Feeling a burden to others",
+    "unbearable_pain": "Pain or distress felt as unbearable",
+    "isolation": "Feeling alone, no one cares",
+    "prior_attempt": "Previous suicide attempt",
+    "access_to_means": "Has access to means",
+    "substance_use": "Drinking or drug use now",
+    "self_harm": "Self-harm (history or current)",
+    "rehearsal": "Rehearsal or researching a method",
+    "exposure_to_death": "Death of someone close, or suicide nearby",
+    "plan": "Has a plan",
+    "method_stated": "Method named",
+    "timeframe": "Timeframe given",
+    "preparatory_behaviour": "Preparations (goodbyes, note, giving things away)",
+    "attempt_in_progress": "Attempt in progress",
+    "expressed_intent": "States intent to act",
+    "social_support": "People who support them",
+    "reasons_for_living": "Reasons for living",
+    "future_plans": "Plans for the future",
+    "engaged_with_help": "Engaged with help (therapy, care, crisis line)",
+    "ambivalence": "Ambivalence (part of them wants to live)",
+}
+
+INDICATOR_CODES: tuple[str, ...] = tuple(DOMAIN)
+
+# Common groups used inside patterns.
+_KIN = (
+    r"(?:mom|mum|mother|dad|father|sister|sis|brother|bro|best\s+friend|bestie|friend|friends|"
+    r"partner|husband|wife|boyfriend|girlfriend|gf|bf|aunt|uncle|grandma|grandmother|grandpa|"
+    r"grandfather|nana|roommate|family|cousin|son|daughter|kids?|children|stepmom|stepdad|"
+    r"parents?|fianc[eé]e?|pastor|coach)"
+)
+_DRUGS = (
+    r"(?:tylenol|acetaminophen|paracetamol|ibuprofen|advil|motrin|aleve|aspirin|excedrin|"
+    r"oxy|oxys|oxycodone|oxycontin|percocet|percs|vicodin|hydrocodone|fentanyl|fent|xanax|"
+    r"xannies|bars|valium|klonopin|ativan|benzos?|ambien|seroquel|lithium|insulin|sertraline|"
+    r"zoloft|prozac|lexapro|wellbutrin|trazodone|gabapentin|tramadol|morphine|methadone|"
+    r"codeine|benadryl|diphenhydramine|nyquil|melatonin|adderall|antidepressants|"
+    r"sleeping\s+pills|pain\s*killers|painkillers|heart\s+meds|blood\s+pressure\s+meds)"
+)
+_PILLS = rf"(?:pills?|tablets?|caps|capsules|meds|medications?|prescriptions?|{_DRUGS})"
+_NUM = (
+    r"(?:\d{1,4}|a\s+dozen|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|sixty|a\s+hundred|hundreds|a\s+bunch(?:\s+of)?|a\s+handful(?:\s+of)?"
+    r"|a\s+lot(?:\s+of)?|a\s+ton(?:\s+of)?|so\s+many|too\s+many|enough|every|all(?:\s+of)?|"
+    r"the\s+whole|a\s+whole|the\s+rest\s+of|half(?:\s+a)?|like\s+\d{1,4}|over\s+\d{1,4}|"
+    r"more\s+than\s+\d{1,4}|extra|double)"
+)
+
+RULES: tuple[Rule, ...] = (
+    # ---- desire ------------------------------------------------------------------------------
+    Rule(
+        "indicator",
+        "suicidal_ideation",
+        _x(
+            r"\b(?:want|wanna|wanted|wish|need|ready|trying\s+not)\s+(?:to\s+|2\s+)?(?:just\s+|really\s+)?"
+            r"(?:die|d1e|be\s+dead|not\s+exist|stop\s+existing|disappear\s+forever|not\s+wake\s+up|"
+            r"never\s+wake\s+up|end\s+it(?:\s+all)?|end\s+my\s+life|end\s+things|kill\s+myself|"
+            r"unalive\s+myself|not\s+be\s+here\s+any\s*more|be\s+gone\s+for\s+good)\b",
+            r"\b(?:kill|kil|kll|killing|killin|kiling)\s*(?:my\s*self|myslef|mysef|meself)\b",
+            r"\bkms\b|\bkys\s+myself\b",
+            r"\bunaliv(?:e|ing)\s*(?:my\s*self|me)\b|\bunalive\b",
+            r"\bsewer\s*slide\b|\bsewerslide\b|\bsu[i1!]c[i1!]d(?:e|al)\b|\bsuicidal\b",
+            r"\bwish(?:ed)?\s+i\s+(?:was|were|wasn{A}t|weren{A}t|had\s+never\s+been|was\s+never|could)"
+            r"\s+(?:just\s+)?(?:dead|born|alive|gone|die|disappear|not\s+wake\s+up|never\s+born|"
+            r"fall\s+asleep\s+and\s+not)",
+            r"\b(?:don{A}t|do\s+not|dont|no\s+longer)\s+(?:really\s+)?want\s+to\s+(?:live|be\s+alive|"
+            r"exist|wake\s+up|keep\s+living|go\s+on|be\s+here\s+any\s*more)\b"
+            r"(?!\s+(?:in|with|at|near|like\s+that)\b)",
+            r"\bbetter\s+off\s+dead\b|\b(?:take|end|ending|taking)\s+my\s+(?:own\s+)?life\b",
+            r"\bend\s+it\s+all\b|\bend\s+myself\b|\boff\s+myself\b",
+            r"\b(?:thinking|thought|thoughts|think)\s+(?:about|of)\s+(?:dying|death|ending\s+it|"
+            r"killing\s+myself|suicide|not\s+being\s+(?:here|alive)|ending\s+my\s+life)",
+            r"\bi\s+(?:should|could)\s+just\s+die\b|\bready\s+to\s+die\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "hopelessness",
+        _x(
+            r"\bhopeless(?:ness)?\b|\bno\s+hope\b|\bpointless\b|\bno\s+future\b",
+            r"\b(?:it|things|life|this|nothing|stuff)\s+(?:will\s+never|won{A}t\s+ever|won{A}t|"
+            r"(?:is|are)\s+never\s+going\s+to|(?:is|are)n{A}t\s+(?:ever\s+)?going\s+to|"
+            r"(?:is|are)\s+not\s+going\s+to|never|will\s+ever|(?:is|are)\s+ever\s+going\s+to)\s+"
+            r"(?:get\s+(?:any\s+)?better|change|improve|be\s+(?:ok|okay|better|different))",
+            r"\b(?:what{A}s|whats|what\s+is)\s+(?:even\s+)?the\s+point\b|\bno\s+point\b",
+            r"\b(?:give|giving|gave|given)\s+up\b(?!\s+(?:on\s+(?:school|the\s+game|that\s+idea|"
+            r"smoking|sugar|drinking)))",
+            r"\bno\s+reason\s+to\s+(?:live|stay|keep\s+going|go\s+on)\b|\bnothing\s+to\s+live\s+for\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "feeling_trapped",
+        _x(
+            r"\btrapped\b|\bcornered\b|\bno\s+way\s+out\b|\b(?:only|one)\s+way\s+out\b",
+            r"\bcan{A}t\s+(?:escape|get\s+out)\b|\bnowhere\s+(?:to\s+(?:go|turn)|left)\b",
+            r"\b(?:{IM}|feel|feeling|so|completely|totally)\s+(?:so\s+|just\s+|completely\s+)?stuck\b",
+            r"\bno\s+(?:other\s+)?(?:options?|choice|escape)\s+(?:left|but)\b|\bno\s+other\s+option",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "burden",
+        _x(
+            r"\bburden\b",
+            r"\b(?:better|happier|easier)\s+off\s+without\s+me\b",
+            r"\b(?:happier|easier|better)\s+(?:if\s+i\s+(?:was|were|wasn{A}t|weren{A}t)\s+"
+            r"(?:gone|dead|here|around|born)|without\s+me)\b",
+            r"\bi\s+(?:ruin|ruined|mess\s+up|wreck|destroy)\s+everything\b",
+            r"\b(?:waste\s+of\s+(?:space|air|oxygen))\b|\bi{A}?m\s+(?:just\s+)?a\s+problem\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "unbearable_pain",
+        _x(
+            r"\bcan{A}t\s+(?:take|do|handle|bear|stand|deal\s+with)\s+(?:it|this|any\s*more|life|"
+            r"the\s+pain|everything|living)\b",
+            r"\bunbearable\b|\b(?:too\s+much|so\s+much)\s+pain\b|\bhurts\s+too\s+much\b",
+            r"\bcan{A}t\s+(?:go\s+on|keep\s+(?:going|living|doing\s+this))\b",
+            r"\b(?:so\s+)?(?:tired|sick)\s+of\s+(?:living|life|being\s+alive|everything|existing|"
+            r"fighting|feeling\s+like\s+this|being\s+me)\b",
+            r"\b(?:done|exhausted)\s+with\s+(?:life|everything|living)\b",
+            r"\bthe\s+pain\s+(?:never|won{A}t)\s+(?:stops?|ends?|go\s+away)",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "isolation",
+        _x(
+            r"\b(?:{IM}|feel|feeling|so|completely|totally|always|all|been|truly)\s+"
+            r"(?:so\s+|completely\s+|totally\s+|really\s+|all\s+)?alone\b",
+            r"\blonely\b|\bisolated\b|\bno\s+friends\b|\bi\s+have\s+(?:no\s*one|nobody|noone)\b",
+            r"\b(?:nobody|no\s*one|noone|no1)\s+(?:even\s+|really\s+)?(?:cares|would\s+care|"
+            r"would\s+(?:even\s+)?(?:miss|notice)|understands|likes|loves|to\s+talk\s+to|gets\s+it|"
+            r"listens|would\s+come|checks\s+on\s+me)\b",
+        ),
+        ALL,
+    ),
+    # ---- capability --------------------------------------------------------------------------
+    Rule(
+        "indicator",
+        "prior_attempt",
+        _x(
+            r"\b(?:my|the)\s+(?:last|first|previous|second|third|other)\s+(?:suicide\s+)?"
+            r"(?:attempt|overdose)\b",
+            r"\b{IVE}\s+(?:tried|attempted|done\s+it)\s+(?:it\s+|this\s+)?before\b",
+            r"\bsurvived\s+(?:an?\s+|my\s+)?(?:suicide\s+)?(?:attempt|overdose)\b",
+            r"\battempted\s+(?:suicide|before)\b|\bsuicide\s+attempts?\b",
+            r"\bi\s+(?:tried|attempted)\s+(?:it\s+)?(?:once|twice|before|back\s+in|in\s+(?:19|20)\d\d|"
+            r"when\s+i\s+was|last\s+(?:year|month|summer|spring|fall|winter)|"
+            r"(?:\w+\s+){0,2}(?:years?|months?|weeks?)\s+ago)\b",
+        ),
+        NEG | HYP | THIRD | JOKE,
+    ),
+    Rule(
+        "indicator",
+        "substance_use",
+        _x(
+            r"\b(?:{IM}|been|got|getting|gotten|so|pretty|really|kinda|super|very)\s+"
+            r"(?:so\s+|really\s+|pretty\s+|kinda\s+|super\s+|very\s+)?(?:drunk|wasted|high|hammered|"
+            r"smashed|stoned|tipsy|faded|buzzed|blackout\s+drunk|fucked\s+up|messed\s+up\s+on\s+\w+)\b"
+            r"(?!\s+(?:school|up|enough|ground|risk))",
+            r"\b(?:{IVE}\s+been|been|{IM}|i\s+was|keep|kept|started)\s+(?:drinking|using|smoking\s+"
+            r"(?:weed|crack|meth)|snorting|shooting\s+up|popping)\b",
+            r"\b(?:drank|downed|finished|chugged|had)\s+(?:a|the|half\s+a|a\s+whole|\d+|two|three|four|"
+            r"five|six|a\s+bunch\s+of|so\s+many|some|a\s+lot\s+of|too\s+many)?\s*(?:bottle\s+of\s+|"
+            r"fifth\s+of\s+|pint\s+of\s+|handle\s+of\s+)?(?:beers?|vodka|whiskey|whisky|wine|shots|"
+            r"tequila|rum|drinks|alcohol|liquor|white\s+claws?|jack)\b",
+            r"\brelapsed\b",
+        ),
+        NEG | HYP | THIRD | PAST | JOKE,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:cut|cutting|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|scratch|"
+            r"scratching|hit|hitting)\s+(?:myself|my\s*self|my\s+(?:arms?|legs?|thighs?|wrists?|skin|"
+            r"stomach|hips?))\b",
+            r"\bself[\s-]?harm(?:ing|ed)?\b|\bmy\s+scars\b|\bfresh\s+cuts\b",
+            r"\brelapsed\s+(?:on|with|into)\s+(?:cutting|self\s*harm|sh)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "rehearsal",
+        _x(
+            r"\b(?:practiced|practised|rehearsed|tested\s+(?:the|if|whether|how)|did\s+a\s+test\s+run|"
+            r"dry\s+run)\b",
+            r"\b(?:looking\s+up|looked\s+up|googling|googled|researching|researched|searched|"
+            r"searching|reading\s+about)\s+(?:how|ways|what|the\s+best\s+way|methods?|the\s+dose|"
+            r"lethal|which|painless)",
+            r"\bhow\s+(?:many|much)\s+(?:\w+\s+){0,3}?(?:would|does\s+it|do\s+you|will|it\s+takes?|to)\s+"
+            r"(?:it\s+)?(?:take\s+to\s+)?(?:kill|die|be\s+lethal|overdose|od|take\s+to\s+die)",
+            r"\b(?:held|put)\s+(?:the|a|my\s+\w+{A}s|my)\s+(?:gun|knife|blade|pistol|rope|belt|noose)\s+"
+            r"(?:to|against|around|in)\s+my\s+(?:head|temple|throat|wrist|neck|mouth)\b",
+            r"\b(?:tied|made)\s+(?:a|the)\s+(?:noose|rope)\b",
+            r"\b(?:stood|was\s+standing|sat)\s+(?:on|at)\s+(?:the\s+)?(?:edge|ledge|railing)\b",
+            r"\bwent\s+to\s+the\s+(?:bridge|roof|tracks|edge)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "exposure_to_death",
+        _x(
+            r"\b(?:killed|hung|hanged|shot)\s+(?:him|her|them)sel(?:f|ves)\b|\bthemself\b",
+            r"\b(?:died|dying)\s+(?:by|of|from)\s+(?:suicide|an\s+overdose|overdose|od)\b",
+            r"\bcommitted\s+suicide\b|\btook\s+(?:his|her|their)\s+(?:own\s+)?life\b",
+            r"\blost\s+(?:my|a|our)\s+\w+(?:\s+\w+)?\s+to\s+(?:suicide|an\s+overdose|overdose)\b",
+            rf"\bmy\s+{_KIN}\s+(?:died|passed\s+away|passed|was\s+killed|killed\s+\w+self)\b",
+            r"\b(?:his|her|their|the|a)\s+funeral\b",
+        ),
+        NEG | HYP,
+    ),
+    # ---- intent ------------------------------------------------------------------------------
+    Rule(
+        "indicator",
+        "plan",
+        _x(
+            r"\b(?:i|{IVE}|i\s+got|{IVE}\s+got|i\s+already)\s+(?:already\s+)?(?:have|got|made|"
+            r"come\s+up\s+with|worked\s+out|figured\s+out|thought\s+out)?\s*(?:a|the|my)\s+plan\b",
+            r"\bmy\s+plan\s+(?:is|was)\b|\bthe\s+plan\s+is\b",
+            r"\b(?:planned|planning|plan)\s+(?:it|this|it\s+all|everything)\s*(?:out)?\b",
+            r"\b(?:planned|planning|plan)\s+(?:to|on)\s+(?:kill|end|do\s+it|jump|overdos|od|take|"
+            r"hang|shoot|drive|crash|cut|drown|die)",
+            r"\b(?:know|figured\s+out|decided|worked\s+out)\s+(?:exactly\s+)?(?:how|when|where)\s+"
+            r"i{A}?(?:d|ll|m\s+going\s+to|m\s+gonna|\s+would|\s+will|\s+want\s+to|\s+could)\s+"
+            r"(?:do\s+it|kill|end|die|go|jump|take)",
+            r"\b(?:picked|chose|chosen|set)\s+(?:a|the)\s+(?:day|date|place|spot|time|way|bridge)\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "expressed_intent",
+        _x(
+            r"{IM}\s+(?:really\s+|just\s+|finally\s+|definitely\s+|seriously\s+|actually\s+)?"
+            r"(?:going\s+to|gonna|gunna|about\s+to|planning\s+to|planning\s+on|ready\s+to|"
+            r"fixing\s+to|finna)\s+(?:just\s+|finally\s+|go\s+)?(?:kill|kil|end\s+(?:it|my|things)|"
+            r"off\s+myself|unalive|do\s+it|jump|overdose|od\b|hang|shoot\s+myself|die\s+tonight|"
+            r"take\s+(?:all|every|the\s+whole|the\s+rest|them\s+all|(?:my|the|those|these)\s+(?:\w+\s+)?"
+            r"(?:pills|meds))|swallow|drink\s+(?:the|it|all|bleach|antifreeze)|"
+            r"cut\s+my|crash|drive\s+(?:my\s+car\s+)?(?:into|off)|drown|go\s+through\s+with|"
+            r"not\s+be\s+(?:here|around|alive)|be\s+gone|say\s+goodbye|step\s+in\s+front|"
+            r"walk\s+into)",
+            r"{ILL}\s+(?:just\s+|finally\s+|definitely\s+)?(?:kill|end\s+(?:it|my|things)|do\s+it|"
+            r"jump|overdose|hang|shoot\s+myself|take\s+(?:all|them|the\s+pills|every|my\s+pills)|"
+            r"be\s+dead|be\s+gone|not\s+be\s+(?:here|around|alive)|swallow|drown|crash|"
+            r"go\s+through\s+with)",
+            r"\b{IVE}\s+(?:decided|made\s+up\s+my\s+mind)\b(?!\s+(?:to\s+(?:stay|live|get|call|go\s+"
+            r"to\s+(?:the\s+)?(?:er|hospital|therapy|school|college))|not))",
+            r"\b(?:this\s+is|it{A}s|its)\s+my\s+last\s+(?:night|day|message|text|goodbye|time)\b",
+            r"\bi\s+won{A}t\s+be\s+(?:here|alive|around)\s+(?:tomorrow|much\s+longer|by|after|in\s+the"
+            r"\s+morning|any\s*more|next)\b",
+            r"\b(?:doing|going\s+through\s+with)\s+it\s+(?:tonight|today|now|soon|this)\b",
+            r"{IM}\s+doing\s+it\b|\bit\s+(?:ends|will\s+end)\s+(?:tonight|today)\b",
+            r"\bi\s+will\s+(?:not|never)\s+be\s+(?:here|alive)\s+(?:tomorrow|much)",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "preparatory_behaviour",
+        _x(
+            r"\b(?:wrote|written|writing|write|left|leaving|finished|typed|typing)\s+(?:a|my|the|some|"
+            r"all\s+my)\s+(?:suicide\s+)?(?:note|notes|letter|letters|goodbye(?:\s+(?:letter|note|"
+            r"message|video|texts?))?s?)\b",
+            r"\bsuicide\s+(?:note|letter)\b|\bgoodbye\s+(?:letter|note|message|video|texts?)\b",
+            r"\b(?:said|saying|say)\s+(?:my\s+)?goodbyes?\s+(?:to|tonight|already)\b",
+            r"\b(?:this\s+is|just\s+wanted\s+to\s+say|wanted\s+to\s+say)\s+goodbye\b",
+            r"\b(?:gave|giving|give|given)\s+(?:away\s+)?(?:my|all\s+my|all\s+of\s+my)\s+(?:stuff|things|"
+            r"belongings|cat|dog|clothes|games|money|jewelry|plants|guitar|savings|room|pets?)\b",
+            r"\bgiving\s+(?:\w+\s+){0,2}away\b",
+            r"\b(?:made|making|wrote|updated|writing)\s+(?:a|my)\s+will\b",
+            r"\b(?:deleted|deleting)\s+(?:all\s+)?(?:my\s+)?(?:accounts|social\s+media|instagram|"
+            r"photos|everything)\b",
+            r"\b(?:affairs|things)\s+in\s+order\b|\bfound\s+a\s+(?:new\s+)?home\s+for\s+my\b",
+            r"\bwho\s+(?:will|would)\s+take\s+care\s+of\s+my\s+\w+\s+(?:after|when)\b",
+            r"\btell\s+(?:my\s+\w+|them|her|him|everyone)\s+(?:that\s+)?i\s+(?:love|loved)\s+"
+            r"(?:them|her|him|you)\b",
+        ),
+        ALL,
+    ),
+    # ---- buffers -----------------------------------------------------------------------------
+    Rule(
+        "indicator",
+        "social_support",
+        _x(
+            rf"\bmy\s+(?:\w+\s+)?{_KIN}\s+(?:is|are|was|has\s+been|have\s+been|will\s+be|{{A}}s|"
+            r"{A}re)\s+(?:\w+\s+)?(?:here|with\s+me|coming|on\s+(?:her|his|their|the)\s+way|"
+            r"checking\s+on\s+me|staying\s+with\s+me|supportive|there\s+for\s+me|helping|picking\s+me)",
+            rf"\bi\s+(?:can|could|will|{{A}}ll|might|want\s+to|am\s+going\s+to)\s+(?:call|text|talk\s+to|"
+            rf"reach\s+out\s+to|stay\s+with|go\s+to)\s+my\s+(?:\w+\s+)?{_KIN}\b",
+            r"\bi\s+have\s+(?:good\s+|some\s+|a\s+few\s+|great\s+|close\s+)?(?:friends|people|someone|"
+            r"support|a\s+good\s+support)\b",
+            r"\b(?:they|she|he)\s+(?:really\s+)?(?:love|loves|care\s+about|cares\s+about)\s+me\b",
+            rf"\bstaying\s+(?:with|at)\s+my\s+{_KIN}",
+        ),
+        NEG | HYP | JOKE | PAST,
+    ),
+    Rule(
+        "indicator",
+        "reasons_for_living",
+        _x(
+            r"\bmy\s+(?:kids?|children|son|daughter|baby|babies|dog|cat|pets?|little\s+(?:brother|"
+            r"sister)|mom|family|grandkids|nephew|niece)\s+(?:need|needs|would\s+be\s+(?:devastated|"
+            r"heartbroken|crushed|destroyed)|would\s+miss\s+me|keeps?\s+me\s+going|(?:is|are)\s+why|"
+            r"(?:is|are)\s+the\s+reason)\b",
+            r"\b(?:still\s+here|stay(?:ing)?\s+alive|keep(?:s|ing)?\s+(?:me\s+)?going|hold(?:ing)?\s+on|"
+            r"hanging\s+on)\s+(?:for|because\s+of)\s+(?:my\s+)?\w+",
+            r"\b(?:can{A}t|couldn{A}t|won{A}t|wouldn{A}t|don{A}t\s+want\s+to)\s+(?:do\s+(?:that|this|"
+            r"it)\s+to|leave|hurt|abandon)\s+my\s+(?:\w+\s+)?(?:kids?|children|son|daughter|mom|"
+            r"mother|dad|father|family|sister|brother|dog|cat|parents|wife|husband|partner)\b",
+            r"\breasons?\s+to\s+(?:live|stay|keep\s+going)\b",
+            r"\b(?:my\s+faith|god)\s+(?:won{A}t\s+let\s+me|keeps\s+me)\b",
+            r"\b(?:want|need)\s+to\s+(?:see|be\s+there\s+for|watch)\s+my\s+\w+\s+(?:grow\s+up|"
+            r"graduate|get\s+married)",
+        ),
+        HYP | JOKE | THIRD,
+    ),
+    Rule(
+        "indicator",
+        "future_plans",
+        _x(
+            r"\b(?:next|this\s+coming)\s+(?:week|month|year|summer|semester|fall|spring)\s+i"
+            r"(?:{A}m|{A}ll|\s+will|\s+am|\s+want|\s+have|\s+get|{A}ve)\b",
+            r"{IM}\s+(?:starting|going\s+to\s+start|moving|graduating|going\s+back\s+to|"
+            r"getting\s+married|having\s+a\s+baby)\b",
+            r"\blooking\s+forward\s+to\b",
+            r"\bi\s+(?:want|hope|plan)\s+to\s+(?:finish|graduate|travel|become|start|visit|"
+            r"open|learn)\b",
+            r"\b(?:i\s+have|{IVE}\s+got|got)\s+(?:a|an|my)\s+(?:job\s+interview|interview|concert|"
+            r"trip|game|recital|tryouts?)\s+(?:tomorrow|next|on|this)\b|\btickets\s+to\b",
+        ),
+        NEG | HYP | JOKE | THIRD,
+    ),
+    Rule(
+        "indicator",
+        "engaged_with_help",
+        _x(
+            r"\bmy\s+(?:therapist|counsel+or|psychiatrist|psychologist|case\s+manager|social\s+worker|"
+            r"care\s+team|psych)\b",
+            r"\b(?:see|saw|have|started\s+seeing|seeing)\s+(?:a|my)\s+(?:therapist|counsel+or|"
+            r"psychiatrist|psychologist)\b|\bin\s+therapy\b|\bsafety\s+plan\b",
+            r"\b(?:on|taking|started)\s+(?:antidepressants|meds\s+for\s+(?:depression|anxiety)|"
+            r"medication\s+for\s+(?:depression|anxiety|my))\b",
+            r"\b(?:called|texted|will\s+call|{A}ll\s+call|can\s+call|going\s+to\s+call|gonna\s+call)\s+"
+            r"(?:988|911|the\s+hotline|a\s+hotline|the\s+crisis\s+line|my\s+therapist|my\s+doctor)\b",
+            r"(?:{ILL}|\bi\s+can|\bi\s+could|{IM}\s+going\s+to|{IM}\s+gonna)\s+(?:go\s+to\s+the\s+"
+            r"(?:er|hospital|emergency\s+room)|get\s+help|ask\s+for\s+help|talk\s+to\s+someone|"
+            r"tell\s+my\s+(?:therapist|doctor|counsel+or|mom|dad|parents))\b",
+        ),
+        NEG | HYP | JOKE | THIRD | PAST,
+    ),
+    Rule(
+        "indicator",
+        "ambivalence",
+        _x(
+            r"\bpart\s+of\s+me\b|\b(?:torn|conflicted)\b",
+            r"\b(?:don{A}t|do\s+not|dont)\s+(?:really\s+|actually\s+)?want\s+to\s+die\b",
+            r"{IM}\s+(?:so\s+|really\s+)?(?:scared|afraid|terrified)\s+(?:of\s+(?:myself|what\s+i\s+"
+            r"(?:might|could)\s+do|dying|doing\s+it)|i{A}ll|i\s+might|to\s+(?:die|do\s+it))",
+            r"\bi\s+(?:want|wanna)\s+to\s+(?:live|get\s+better|be\s+okay|feel\s+better|be\s+happy)\b",
+            r"\bi\s+don{A}t\s+know\s+if\s+i\s+(?:want|can|really|should)\b",
+            r"\bi\s+(?:wish|want)\s+(?:someone|somebody)\s+(?:would\s+)?(?:stop|help|save)\s+me\b",
+        ),
+        HYP | JOKE | THIRD | LYRIC,
+    ),
+    # ---- attempts: the engine decides in progress versus history from the tense and markers ----
+    Rule(
+        "attempt",
+        "act",
+        _x(
+            rf"\bi\s+(?:just\s+|already\s+|finally\s+|literally\s+)?(?:took|swallowed|ate|downed|"
+            rf"popped|chugged|injected)\s+(?:like\s+)?(?:{_NUM}\s+)?(?:of\s+)?(?:my\s+|the\s+|his\s+|"
+            rf"her\s+|mom{{A}}s\s+|dad{{A}}s\s+)?(?:\w+\s+){{0,2}}?(?:{_PILLS}|💊|bottle|\d+\s*mg)",
+            rf"\bi\s+(?:just\s+|already\s+)?(?:took|swallowed|downed|popped)\s+{_NUM}\b",
+            r"\bi\s+(?:just\s+|already\s+)?(?:drank|drunk|swallowed)\s+(?:some\s+|the\s+|a\s+"
+            r"(?:cup|glass|bottle)\s+of\s+)?(?:bleach|antifreeze|poison|rat\s+poison|drain\s+cleaner"
+            r"|pesticide|lye)",
+            r"\b{IVE}\s+(?:just\s+|already\s+)?(?:taken|swallowed|downed|popped|drunk|overdosed)\b",
+            r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od{A}d|od{A}ed)\b",
+            r"\bi\s+(?:just\s+|already\s+)(?:cut|slit|hung|jumped|shot|stabbed)\b",
+            r"\bi\s+(?:cut|slit)\s+(?:my\s+)?(?:wrists?|throat|deep|too\s+deep)\b",
+        ),
+        NEG | HYP | THIRD | LYRIC,
+    ),
+    Rule(
+        "attempt",
+        "tried",
+        _x(
+            r"\b(?:tried|attempted|tryed)\s+(?:to\s+)?(?:kill|kil|hang|end|od\b|overdose|off|unalive|"
+            r"drown|shoot|jump|suicide)\w*",
+            r"\bi\s+(?:overdosed|od{A}d|od{A}ed)\b",
+        ),
+        NEG | HYP | THIRD | LYRIC,
+    ),
+    Rule(
+        "attempt",
+        "state",
+        _x(
+            r"{IM}\s+(?:bleeding(?:\s+out|\s+a\s+lot|\s+so\s+much|\s+everywhere)?|losing\s+(?:a\s+lot"
+            r"\s+of\s+)?blood|getting\s+(?:really\s+)?(?:dizzy|sleepy|drowsy)|throwing\s+up|"
+            r"starting\s+to\s+feel\s+(?:it|the\s+pills|dizzy|sleepy))\b",
+            r"\b(?:the\s+)?(?:rope|noose|belt|cord)\s+is\s+(?:around|on)\s+my\s+neck\b",
+            r"\b(?:the\s+)?(?:gun|barrel)\s+is\s+(?:in|against|to)\s+my\s+(?:mouth|head|temple)\b",
+            r"\b(?:the\s+)?(?:car|engine)\s+is\s+running\s+in\s+the\s+garage\b",
+            r"\b(?:pills|meds|they)\s+(?:are\s+)?(?:kicking\s+in|starting\s+to\s+work)\b",
+            r"\bi\s+can\s+feel\s+(?:the\s+pills|them\s+working|it\s+working)\b",
+            r"\bcan{A}t\s+stop\s+(?:the\s+)?bleeding\b",
+        ),
+        NEG | HYP | THIRD | LYRIC | JOKE,
+    ),
+    Rule(
+        "attempt",
+        "location",
+        _x(
+            r"{IM}\s+(?:(?:standing|sitting|sat|up|out|already)\s+)?(?:on|at|in|on\s+top\s+of|up\s+on)"
+            r"\s+(?:the|a|this|my)\s+(?:edge|ledge|bridge|roof|rooftop|railing|tracks|train\s+tracks|"
+            r"railroad\s+tracks|top\s+floor|parking\s+garage|cliff|balcony|overpass|top\s+of\s+the)\b",
+        ),
+        NEG | HYP | THIRD | LYRIC | JOKE,
+    ),
+    # ---- means: strong phrases count alone; weak words need risk in the same message ------------
+    Rule(
+        "means",
+        "firearm",
+        _x(
+            r"\bshoot(?:ing)?\s+myself\b|\bblow\s+my\s+(?:brains|head)\s+(?:out|off)\b|🔫",
+            r"\bgun\s+(?:to|in|against)\s+my\s+(?:head|mouth|temple)\b",
+            r"\bbullet\s+(?:in|through)\s+my\s+(?:head|brain)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "firearm",
+        _x(r"\b(?:guns?|pistol|rifle|shotgun|handgun|firearms?|glock|revolver|ammo|bullets?|9mm)\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "medication",
+        _x(
+            r"\b(?:overdose|overdosing|overdosed|od|o\.d\.?|od{A}ing|od{A}d)\b|💊",
+            r"\b\d{2,5}\s*(?:mg|mgs|milligrams|mcg)\b",
+            r"\b(?:whole|entire|full)\s+(?:bottle|bottles|pack|packet|box|blister|sheet)s?\b",
+            rf"\bbottles?\s+of\s+{_PILLS}",
+            rf"\b{_NUM}\s+(?:of\s+(?:my|the|these|those|her|his)\s+)?(?:\w+\s+)?{_PILLS}\b",
+            r"\btake\s+all\s+(?:of\s+)?(?:my|the|these|those)\s+(?:pills|meds|medication)",
+            r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|collecting)\s+(?:up\s+)?(?:my\s+)?"
+            r"(?:pills|meds|medication)",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "medication",
+        _x(rf"\b{_PILLS}\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "heights",
+        _x(
+            r"\bjump(?:ing)?\s+(?:off|from|out\s+of)\b|\bthrow(?:ing)?\s+myself\s+(?:off|from)\b",
+            r"\b(?:jump|jumping|leap)\b(?=[^.!?\n]{0,40}\b(?:bridge|roof|building|window|floor|ledge|"
+            r"cliff|balcony|overpass|garage))",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "heights",
+        _x(
+            r"\b(?:bridge|rooftop|roof|ledge|cliff|balcony|overpass|parking\s+garage|tall\s+building|"
+            r"top\s+floor|\d{1,2}(?:th|st|nd|rd)\s+floor)\b"
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "vehicle",
+        _x(
+            r"\b(?:crash|wreck|drive|driving|swerve|swerving|run)\s+(?:my|the)\s+car\s+(?:into|off)\b",
+            r"\b(?:drive|driving|swerve|steer)\s+(?:into|off)\s+(?:a|the)\s+(?:tree|wall|bridge|cliff|"
+            r"traffic|truck|river|lake|pole|semi|median)",
+            r"\b(?:step|stepping|walk|walking|jump|throw\s+myself|lie|lay|lying)\s+(?:down\s+)?"
+            r"(?:in\s+front\s+of|into|onto|on)\s+(?:a|the)\s+(?:train|bus|truck|traffic|car|tracks|"
+            r"highway|freeway|semi)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "vehicle",
+        _x(r"\b(?:train\s+tracks|railroad|the\s+tracks|highway|freeway|oncoming\s+traffic)\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "cutting",
+        _x(
+            r"\b(?:slit|slice|slash|cut|cutting|open)\s+(?:my|both)\s+(?:wrists?|throat|veins?)\b",
+            r"\bcut\s+(?:deep|deeper|too\s+deep|vertical)|\bbleed\s+out\b|🔪",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "cutting",
+        _x(r"\b(?:razors?|blades?|knife|knives|box\s+cutter|scissors)\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "hanging",
+        _x(
+            r"\bhang(?:ing)?\s+myself\b|\bnoose\b",
+            r"\b(?:rope|belt|cord)\s+(?:around|on)\s+my\s+neck\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "hanging",
+        _x(r"\b(?:rope|ropes|extension\s+cord|ceiling\s+fan|closet\s+rod)\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "poison",
+        _x(
+            r"\b(?:drink|drank|drinking|swallow|swallowed|eat|ate)\s+(?:some\s+|the\s+)?(?:bleach|"
+            r"antifreeze|rat\s+poison|poison|pesticide|drain\s+cleaner|weed\s+killer|lye)",
+            r"\bcarbon\s+monoxide\b|\b(?:car|engine)\s+(?:is\s+)?running\s+in\s+the\s+garage\b",
+            r"\bgas\s+myself\b|\bcharcoal\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "means",
+        "poison",
+        _x(r"\b(?:bleach|antifreeze|rat\s+poison|poison|pesticide|drain\s+cleaner)\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "means",
+        "other",
+        _x(
+            r"\bdrown(?:ing)?\s+myself\b|\bwalk\s+into\s+the\s+(?:ocean|sea|lake|river|water)\b",
+            r"\bset\s+myself\s+on\s+fire\b|\bsuffocate\s+myself\b|\bstarve\s+myself\b",
+            r"\bplastic\s+bag\s+over\s+my\s+head\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    # ---- timeframe: "near" within about two days; "weak" ones need intent in the sentence ------
+    Rule(
+        "timeframe",
+        "near",
+        _x(
+            r"\b(?:tonight|tonite|2nite|this\s+(?:morning|afternoon|evening|weekend|week)|tomorrow|"
+            r"tmrw|tmr|later\s+today)\b",
+            r"\bin\s+(?:a\s+few|a\s+couple(?:\s+of)?|an|a|\d{1,2}|one|two|three|ten|twenty|thirty)"
+            r"\s+(?:minutes?|mins?|hours?|hrs?)\b",
+            r"\b(?:after|once|when)\s+(?:they|everyone|everybody|my\s+\w+|he|she|mom|dad|the\s+kids)"
+            r"(?:{A}s|{A}re|\s+is|\s+are|\s+has|\s+have)?\s+(?:leave|leaves|left|gone|go\s+to\s+"
+            r"(?:bed|sleep)|goes\s+to\s+(?:bed|sleep)|fall\s+asleep|falls\s+asleep|asleep|at\s+work|"
+            r"get\s+home|gets\s+home|out|go\s+out|goes\s+out)\b",
+            r"\bbefore\s+(?:morning|sunrise|school|work|they\s+get\s+(?:home|back)|anyone\s+wakes)",
+            r"\b(?:this|on)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+            r"\b(?:at|by)\s+(?:midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.))\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC | PAST,
+    ),
+    Rule(
+        "timeframe",
+        "later",
+        _x(
+            r"\b(?:next\s+(?:week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+            r"on\s+my\s+birthday|after\s+(?:the|my)\s+(?:funeral|exam|exams|finals|shift|graduation|"
+            r"wedding|holidays)|after\s+christmas|new\s+year{A}s)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC | PAST,
+    ),
+    Rule(
+        "timeframe",
+        "weak",
+        _x(r"\b(?:right\s+now|today|soon|now)\b"),
+        NEG | HYP | THIRD | JOKE | LYRIC | PAST,
+        strong=False,
+    ),
+    # ---- other findings -----------------------------------------------------------------------
+    Rule(
+        "risk_to_others",
+        "risk to others",
+        _x(
+            r"(?:\bi|{IM}|{ILL}|\bgonna|\bgoing\s+to|\bwant\s+to|\bwanna)\s+(?:\w+\s+){0,3}?"
+            r"(?:hurt|kill|shoot|stab|beat\s+up|strangle|murder|poison|get\s+back\s+at)\s+(?:him|her|"
+            r"them|my\s+(?!self\b)\w+|everyone|everybody|someone|somebody|people|those\s+\w+|"
+            r"that\s+\w+|the\s+(?!pain\b)\w+|all\s+of\s+them)\b",
+            r"\btake\s+(?:them|him|her|everyone|everybody|my\s+\w+|the\s+kids|people)\s+"
+            r"(?:down\s+)?with\s+me\b",
+            r"\bshoot\s+up\s+(?:the|my|a|our)\s+(?:school|office|work|party|class|church|store)\b",
+            r"\bmak(?:e|ing)\s+(?:them|him|her|everyone|them\s+all)\s+pay\b",
+        ),
+        NEG | HYP | JOKE | LYRIC | THIRD,
+    ),
+    Rule(
+        "minor",
+        "age",
+        _x(
+            r"{IM}\s+(?:only\s+|just\s+)?(?:1[0-7]|[89]|nine|ten|eleven|twelve|thirteen|fourteen|"
+            r"fifteen|sixteen|seventeen)\b(?:\s*(?:years?\s*old|yrs?\s*old|yrs?|yo|y/o|y\.o\.))?"
+            r"(?!\s*(?:pills|weeks|days|hours|minutes|mins|months|mg|miles|percent|%|dollars|bucks|"
+            r"ft|feet|floors?|stories|grand|k\b|am|pm|o{A}clock|times|of|minutes|more|x|in\s+debt))",
+            r"(?<!my\s)(?<!a\s)\b(?:1[0-7]|[89])\s*(?:years?\s*old|yrs?\s*old|yo|y/o)\b",
+        ),
+        HYP | THIRD | PAST | JOKE,
+    ),
+    Rule(
+        "minor",
+        "school",
+        _x(
+            r"\b(?:[5-9]th|1[0-2]th|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\s+"
+            r"grade(?:r)?\b",
+            r"\bmiddle\s+school\b|\bjunior\s+high\b|\b{IM}\s+in\s+high\s+school\b",
+            r"\b(?:freshman|sophomore|junior|senior)\s+(?:in|at)\s+high\s+school\b",
+            r"\bmy\s+(?:teacher|teachers|homeroom|principal|school\s+counsel+or|guidance\s+counsel+or)"
+            r"\b",
+        ),
+        HYP | THIRD | PAST | JOKE,
+    ),
+    Rule(
+        "minor",
+        "parents",
+        _x(
+            r"\b(?:my\s+)?(?:mom|dad|parents?|mother|father|stepmom|stepdad|foster\s+\w+)\s+"
+            r"(?:won{A}t|wont|doesn{A}t|don{A}t|will\s+not|never)\s+let\s+me\b",
+            r"\b{IM}\s+grounded\b|\bgrounded\s+me\b|\b(?:took|take|taking)\s+(?:away\s+)?my\s+phone\b",
+        ),
+        HYP | THIRD | PAST | JOKE,
+    ),
+    Rule(
+        "third_party",
+        "someone else at risk",
+        _x(
+            rf"\b(?:my|a|our)\s+(?:\w+\s+)?(?:{_KIN}|classmate|coworker|neighbor|client|student)\b"
+            r"[^.!?\n]{0,60}?\b(?:wants?\s+to\s+die|(?:is|{A}s)\s+suicidal|suicidal|kill\s+(?:him|her|"
+            r"them)sel(?:f|ves)|end\s+(?:his|her|their)\s+life|cutting\s+(?:him|her|them)sel|"
+            r"overdos(?:e|ing)|hurt\s+(?:him|her|them)sel(?:f|ves)|talking\s+about\s+(?:dying|suicide|"
+            r"killing))",
+            r"\b(?:he|she|they)\s*(?:{A}s|\s+is|\s+are|{A}re|\s+says|\s+said|\s+keeps|\s+wants|"
+            r"\s+might|\s+will|{A}ll|\s+texted|\s+told\s+me)\b[^.!?\n]{0,40}?\b(?:wants?\s+to\s+die|"
+            r"suicid\w*|kill\s+(?:him|her|them)sel(?:f|ves)|end\s+(?:his|her|their)\s+life|"
+            r"overdos\w*|hurt\s+(?:him|her|them)sel)",
+        ),
+        NEG | HYP | JOKE | LYRIC,
+    ),
+)
+
+SUBSTANCES = _x(
+    r"\b(?P<alcohol>drunk|drinking|beers?|vodka|whiskey|whisky|wine|alcohol|liquor|shots|tequila|"
+    r"rum|hammered|wasted|white\s+claws?)\b"
+    r"|\b(?P<cannabis>weed|stoned|edibles?)\b"
+    r"|\b(?P<opioids>oxy|oxys|oxycodone|oxycontin|percocet|percs|vicodin|hydrocodone|fentanyl|fent|"
+    r"heroin|morphine|methadone|codeine|tramadol)\b"
+    r"|\b(?P<benzodiazepines>xanax|xannies|bars|valium|klonopin|ativan|benzos?)\b"
+    r"|\b(?P<acetaminophen>tylenol|acetaminophen|paracetamol)\b"
+    r"|\b(?P<nsaid>ibuprofen|advil|motrin|aleve|aspirin|excedrin)\b"
+    r"|\b(?P<stimulants>coke|cocaine|meth|crack|adderall|molly|mdma)\b"
+    r"|\b(?P<sleep_aids>ambien|benadryl|diphenhydramine|nyquil|sleeping\s+pills|melatonin)\b"
+    r"|\b(?P<prescription>seroquel|lithium|insulin|sertraline|zoloft|prozac|lexapro|wellbutrin|"
+    r"trazodone|gabapentin|antidepressants)\b"
+    r"|\b(?P<pills>pills|meds)\b|(?P<pill_emoji>💊)"
+    r"|\b(?P<high>high)\b(?!\s+(?:school|up|enough|ground|risk))"
+)
+SUBSTANCE_LABEL: dict[str, str] = {
+    "alcohol": "alcohol",
+    "cannabis": "cannabis",
+    "opioids": "opioids",
+    "benzodiazepines": "benzodiazepines",
+    "acetaminophen": "acetaminophen (Tylenol)",
+    "nsaid": "ibuprofen/aspirin",
+    "stimulants": "stimulants",
+    "sleep_aids": "sleep aids",
+    "prescription": "prescription medication",
+    "pills": "pills",
+    "pill_emoji": "pills",
+    "high": "drugs (says high)",
+}
+
+PLACES = _x(
+    r"\b(?P<bridge>(?:golden\s+gate\s+)?bridge)\b|\b(?P<overpass>overpass)\b"
+    r"|\b(?P<parking_garage>parking\s+(?:garage|deck|structure|ramp))\b"
+    r"|\b(?P<roof>roof(?:top)?)\b|\b(?P<train_tracks>(?:train|railroad|railway)\s+tracks|"
+    r"the\s+tracks|railroad)\b"
+    r"|\b(?P<woods>woods|forest)\b|\b(?P<cliff>cliffs?)\b"
+    r"|\b(?P<highway>highway|freeway|interstate)\b|\b(?P<water>river|lake|ocean|beach|pier|dam)\b"
+    r"|\b(?P<balcony>balcony|ledge)\b|\b(?P<garage>garage)\b|\b(?P<bathroom>bathroom)\b"
+    r"|\b(?P<car>my\s+car)\b|\b(?P<motel>motel|hotel)\b|\b(?P<park>park)\b(?!\s+(?:the|my|it))"
+    r"|\b(?P<school>school)\b|\b(?P<dorm>dorm)\b|\b(?P<home>at\s+home|my\s+room|my\s+house)\b"
+)
+PLACE_LABEL: dict[str, str] = {
+    "bridge": "bridge",
+    "overpass": "overpass",
+    "parking_garage": "parking garage",
+    "roof": "roof",
+    "train_tracks": "train tracks",
+    "woods": "woods",
+    "cliff": "cliff",
+    "highway": "highway",
+    "water": "water (river, lake, ocean)",
+    "balcony": "balcony or ledge",
+    "garage": "garage",
+    "bathroom": "bathroom",
+    "car": "car",
+    "motel": "motel or hotel",
+    "park": "park",
+    "school": "school",
+    "dorm": "dorm",
+    "home": "home",
+}
+# Places are reported when the person says they are there or going there, or the message has risk.
+PLACE_CUE = _x(
+    r"{IM}\s+(?:\w+\s+)?(?:at|on|in|by|near|under|outside|inside|parked|sitting|standing|here)\b",
+    r"\b(?:go|going|went|drive|driving|drove|walk|walking|walked|head|heading|headed|take\s+me|"
+    r"gonna\s+go|way)\s+(?:to|towards?)\b",
+)
+
+# ---- context ---------------------------------------------------------------------------------
+NEGATORS = re.compile(
+    r"\b(?:never|not|no|nor|don['’`]?t|dont|doesn['’`]?t|didn['’`]?t|won['’`]?t|wont|wouldn['’`]?t|"
+    r"can['’`]?t|cannot|cant|isn['’`]?t|aren['’`]?t|ain['’`]?t|shouldn['’`]?t|couldn['’`]?t|"
+    r"no\s+longer|not\s+anymore|stopped|quit)\b(?P<rest>(?:\W+\w+){0,4})\W*$",
+    re.IGNORECASE,
+)
+# A negator followed by one of these does not negate what comes after ("I can't stop thinking
+# about killing myself", "I don't know, I want to die").
+NEGATION_EXCEPT = re.compile(
+    r"^\W+(?:stop|know|sure|help|even\s+know|care|understand|think\s+i\s+can|remember|deny|lie|"
+    r"matter|want\s+to\s+(?:be\s+here|wake|live|exist)|one|body|longer\s+want)\b",
+    re.IGNORECASE,
+)
+NEGATION_AFTER = re.compile(r"^\W{0,3}(?:\?\s*)?(?:no|nope|never|nah|not\s+really)\b", re.I)
+
+HYPOTHETICAL = _x(
+    r"\bwhat\s+if\s+(?:someone|somebody|a\s+person|people|you|a\s+friend)\b",
+    r"\bhypothetical(?:ly)?\b|\bimagine\s+(?:if|someone|a)\b|\bsuppose\b|\bin\s+theory\b",
+    r"\bfor\s+(?:a|my|our)\s+(?:school\s+|class\s+|english\s+|psych\s+|health\s+)?(?:project|essay|"
+    r"paper|assignment|report|story|class|presentation|novel|book|screenplay|script)\b",
+    r"\bin\s+(?:a|the|my)\s+(?:story|book|novel|movie|film|show|series|game|fic|fanfic|script)\b",
+    r"\bmy\s+(?:character|oc|protagonist)\b|\bthe\s+(?:character|protagonist|main\s+character)\b",
+    r"\bhow\s+(?:would|do|does|can)\s+(?:someone|somebody|a\s+person|people)\b",
+    r"\bis\s+it\s+true\s+that\b|\bstatistic|\bresearch\s+paper\b",
+)
+JOKE_RE = _x(
+    r"\b(?:lol+|lmf?ao+|rofl|haha\w*|hehe\w*|jk|j/k|just\s+kidding|kidding|jokes?|joking)\b",
+    r"😂|🤣|😆|😹|💀(?=[^.!?\n]*(?:lol|lmao|haha))",
+    r"\b(?:exam|test|homework|class|work|this\s+heat|my\s+feet|traffic|the\s+wait|this\s+song)\s+"
+    r"(?:is|are)\s+(?:literally\s+)?killing\s+me\b",
+)
+NOT_JOKING = _x(
+    r"\b(?:not|no)\s+(?:joking|kidding|a\s+joke)\b|\bi{A}m\s+serious\b|\bseriously\b|\bfor\s+real\b|"
+    r"\bfr\b|\bno\s+cap\b|\bi\s+mean\s+it\b|\bdead\s+serious\b"
+)
+LYRIC_RE = _x(
+    r"\b(?:song|songs|lyric|lyrics|sings|singing|sang|album|track|rapper|band|verse|chorus|"
+    r"playlist|poem|poetry|quote|quoting|the\s+line\s+in|meme|tiktok\s+sound)\b|🎵|🎶"
+)
+REPORTED = _x(
+    r"\b(?:he|she|they|my\s+\w+|friend|someone|somebody|people)\s+(?:\w+\s+)?(?:said|says|texted|"
+    r"wrote|posted|told\s+(?:me|us|everyone)|keeps\s+saying|kept\s+saying|messaged\s+me)\b"
+)
+SUBJECT = re.compile(
+    r"\b(?P<first>i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?ll|i['’`]?d|ima|imma|myself|we)\b"
+    r"|\b(?P<third>he|she|they|he['’`]?s|she['’`]?s|they['’`]?re|hes|shes|theyre|someone|somebody|"
+    r"people|everyone|everybody|a\s+person|"
+    r"my\s+(?:\w+\s+)?(?:friend|friends|sister|brother|mom|mum|mother|dad|father|cousin|girlfriend|"
+    r"boyfriend|gf|bf|partner|roommate|classmate|son|daughter|kid|husband|wife|coworker|uncle|aunt|"
+    r"grandma|grandpa|neighbor|student|client|bestie|bff)|[A-Z][a-z]+\s+(?=(?:is|says|said|wants|"
+    r"keeps|told)\b))\b",
+    re.IGNORECASE,
+)
+PAST_MARKERS = _x(
+    r"\bused\s+to\b|\b(?:\d+|a\s+few|a\s+couple(?:\s+of)?|several|many|two|three|four|five|ten)\s+"
+    r"(?:years?|months?|weeks?|yrs?)\s+ago\b|\ba\s+(?:year|month|while)\s+ago\b",
+    r"\bwhen\s+i\s+was\s+(?:a\s+kid|younger|little|a\s+teen(?:ager)?|in\s+(?:high\s+school|college|"
+    r"middle\s+school|\w+\s+grade)|\d+|pregnant|married)\b",
+    r"\bback\s+(?:then|in)\b|\bin\s+the\s+past\b|\blast\s+(?:year|summer|spring|fall|winter|month)\b",
+    r"\bas\s+a\s+(?:kid|teen|teenager|child)\b|\bin\s+(?:19|20)\d\d\b|\bin\s+(?:high|middle)\s+school\b",
+    r"\bonce\s+before\b|\b(?:twice|three\s+times|a\s+few\s+times)\s+before\b|\bbefore\b(?!\s+(?:they|"
+    r"morning|school|work|anyone|my|he|she|it))",
+    r"\b(?:hospitali[sz]ed|inpatient|psych\s+ward|the\s+er\s+after|pumped\s+my\s+stomach|rehab)\b",
+    r"\b(?:years|ages)\s+ago\b|\bwhen\s+i\s+was\s+\d+\b",
+)
+PRESENT_MARKERS = _x(
+    r"\b(?:just|right\s+now|already|a\s+few\s+minutes\s+ago|minutes\s+ago|an\s+hour\s+ago|"
+    r"\d+\s+(?:minutes|mins|hours|hrs)\s+ago|tonight|earlier\s+tonight|this\s+morning|today|now)\b"
+)
+# "Do it" and the like carry intent across messages ("I'll do it after they leave").
+ANAPHORA = _x(
+    r"\b(?:do\s+it|doing\s+it|end\s+it|go\s+through\s+with\s+it|it{A}s\s+happening|be\s+gone|"
+    r"won{A}t\s+be\s+here|the\s+day|it\s+happens|it\s+(?:will\s+)?happen|ending\s+it|finish\s+it)\b"
+)
+POSSESSION = _x(
+    r"\bi\s+(?:have|got|own|bought|keep|kept|stashed|saved|saved\s+up|collected|hoarded|"
+    r"stockpiled|hid|grabbed|took\s+out|picked\s+up|found|filled|refilled|loaded)\b",
+    r"{IVE}\s+(?:got|been\s+saving|been\s+collecting|saved|stockpiled|collected|bought)\b",
+    r"\b(?:there{A}s|there\s+is|there\s+are|we\s+have|we\s+keep|we\s+got)\b",
+    r"\bmy\s+(?:dad|father|mom|mother|stepdad|stepmom|brother|husband|wife|partner|roommate|grandpa|"
+    r"uncle|parents?)(?:{A}s|\s+(?:has|have|keeps?|owns?))\b",
+    r"\b(?:in\s+my\s+(?:hand|hands|lap|pocket|bag|car|room|drawer|nightstand|purse|backpack)|"
+    r"next\s+to\s+me|in\s+front\s+of\s+me|right\s+here|{IM}\s+holding|loaded|my\s+(?:own\s+)?gun)\b",
+    r"{IM}\s+(?:on|at|standing\s+on|sitting\s+on)\s+(?:the|a)\b",
+)
+NO_ACCESS = _x(
+    r"\b(?:don{A}t|do\s+not|dont|doesn{A}t|no\s+longer)\s+(?:have|own|keep)\b",
+    r"\bno\s+(?:guns?|pills|weapons?|rope|meds|firearms?)\b|\bgot\s+rid\s+of\b",
+    r"\blocked\s+(?:up|away|it|them)\b|\bgave\s+(?:it|them)\s+(?:to|away)\b",
+    r"\bthrew\s+(?:it|them)\s+(?:out|away)\b|\bcan{A}t\s+(?:get|find|access)\b",
+)
+
+# ---- affirmative answers to a counselor's direct question ----------------------------------
+AFFIRMATIVE = re.compile(
+    r"^\W*(?:yes|yeah|yea|yep|yup|ya|yah|ye|mhm|uh\s*huh|i\s+do|i\s+am|i\s+have|i\s+did|kinda|"
+    r"kind\s+of|sort\s+of|sometimes|a\s+little|every\s*day|all\s+the\s+time|constantly|maybe|"
+    r"i\s+think\s+so|honestly\s+yes|yes\s+i\s+(?:am|do|have|did)|i\s+guess|probably|a\s+lot|"
+    r"of\s+course|obviously|always)\b(?!\s*(?:but\s+)?(?:not|no)\b)",
+    re.IGNORECASE,
+)
+QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "attempt_in_progress",
+        _x(
+            r"\b(?:have|did)\s+you\s+(?:already\s+)?(?:taken|take|swallowed|done|hurt\s+yourself|"
+            r"cut)\b[^?]*\b(?:already|tonight|today|now|anything|something|pills|yet)\b",
+            r"\btaken\s+anything\b|\bdid\s+you\s+take\s+(?:anything|something|them|the\s+pills)\b",
+        ),
+    ),
+    (
+        "suicidal_ideation",
+        _x(
+            r"\b(?:thinking\s+(?:about|of)\s+(?:suicide|killing\s+yourself|ending\s+your\s+life|"
+            r"ending\s+it|taking\s+your\s+(?:own\s+)?life|dying)|suicidal|kill\s+yourself|want\s+to\s+die|"
+            r"end\s+your\s+life|thoughts\s+of\s+(?:suicide|death|dying))"
+        ),
+    ),
+    ("plan", _x(r"\b(?:have|got|made|thought\s+of)\s+a\s+plan\b|\bplan(?:ned)?\s+(?:how|for)\b")),
+    (
+        "prior_attempt",
+        _x(
+            r"\b(?:tried|attempted)\b[^?]*\bbefore\b|\b(?:ever|previously)\s+(?:tried|attempted)\b"
+        ),
+    ),
+    (
+        "access_to_means",
+        _x(
+            r"\b(?:access\s+to|have\s+any|have\s+a|got\s+any|have\s+the|near\s+you|with\s+you)\b"
+            r"[^?]*\b(?:guns?|firearms?|pills|medications?|meds|weapons?|rope|knife)\b"
+        ),
+    ),
+    (
+        "expressed_intent",
+        _x(
+            r"\b(?:going\s+to|planning\s+to|intend\s+to|do\s+you\s+think\s+you\s+will)\b[^?]*\b"
+            r"(?:act\s+on|do\s+it|kill\s+yourself|end\s+your\s+life|go\s+through)\b"
+        ),
+    ),
+)
+QUESTION_TIMING = _x(r"\bwhen\b|\bwhat\s+time\b|\bhow\s+soon\b|\btonight\b|\btimeline\b")
+
+# Headlines go to a queue list: never show a phone number, e-mail or street address there.
+SENSITIVE = re.compile(
+    r"\d[\d\s().-]{6,}\d|@|\b\d{1,6}\s+(?:[A-Za-z]+\s+){0,3}(?:st|street|ave|avenue|rd|road|blvd|"
+    r"boulevard|dr|drive|ln|lane|way|ct|court|pl|place|hwy|highway|apt|unit)\b",
+    re.IGNORECASE,
+)
+
+SENTENCE_END = re.compile(r"[.!?\n;]+|\s+-{1,2}\s+|…")
+CLAUSE_BREAK = re.compile(r"[,:;()\"“”]|\bbut\b|\bthough\b|\bbecause\b|\bso\b(?=\s+i\b)", re.I)
+
+MEANS_KINDS: tuple[MeansKind, ...] = (
+    "firearm",
+    "medication",
+    "heights",
+    "vehicle",
+    "cutting",
+    "hanging",
+    "poison",
+    "other",
+)
