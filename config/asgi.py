@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, websockets through channels behind auth and origin checks."""
+"""ASGI entry point: HTTP through Django; websockets through channels, behind auth and origin."""
 
 import os
 

@@ -207,13 +207,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_TIME_LIMIT = 25
 CELERY_TASK_SOFT_TIME_LIMIT = 20
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "webhook-deliveries-purge": {"task": "handoff.webhook_deliveries_purge", "schedule": 3600.0},
+}
 
 # --- Intake ---------------------------------------------------------------------------------
 INTAKE_MAX_BODY_BYTES = env_int("INTAKE_MAX_BODY_BYTES", default=1024 * 1024)
 # The platform API's own limit decides; Django's must not cut in first with a bare 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_BODY_BYTES + 1024
-INTAKE_RATE_LIMIT_PER_MINUTE = env_int("INTAKE_RATE_LIMIT_PER_MINUTE", default=600)
 INTAKE_RETRY_AFTER_SECONDS = env_int("INTAKE_RETRY_AFTER_SECONDS", default=5)
 # How long a webhook-id's first answer is kept for redeliveries (senders retry for days).
 INTAKE_IDEMPOTENCY_DAYS = env_int("INTAKE_IDEMPOTENCY_DAYS", default=7)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.views.defaults import page_not_found
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from handoff import health
 from handoff.problems import problem

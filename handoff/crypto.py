@@ -9,7 +9,7 @@ import base64
 import hashlib
 import json
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -19,6 +19,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.expressions import Expression
 
 SEPARATOR = "$"
+
+if TYPE_CHECKING:
+    _TextBase = models.TextField[Any, Any]
+else:
+    _TextBase = models.TextField
 
 
 class DecryptionError(Exception):
@@ -72,7 +77,7 @@ def key_id_of(stored: str) -> str:
     return stored.partition(SEPARATOR)[0]
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(_TextBase):
     """A text column whose value is encrypted before it reaches the database."""
 
     def get_prep_value(self, value: Any) -> Any:
@@ -87,8 +92,12 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return None if value is None else decrypt_text(value)
 
 
-class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+class EncryptedJSONField(_TextBase):
     """JSON kept as encrypted text: nothing of it can be queried, and nothing of it leaks."""
+
+    if TYPE_CHECKING:
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None:

@@ -365,10 +365,10 @@ class Callback(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.event} for {self.handoff_id}"
+
     @property
     def webhook_id(self) -> str:
         """The same on every retry, so the platform can de-duplicate."""
         return f"msg_{self.id.hex}"
-
-    def __str__(self) -> str:
-        return f"{self.event} for {self.handoff_id}"

@@ -7,7 +7,7 @@ from django.conf import settings
 
 
 @cache
-def redis_client() -> "redis.Redis":
+def redis_client() -> "redis.Redis[bytes]":
     return redis.Redis.from_url(
         settings.REDIS_URL,
         socket_connect_timeout=1,

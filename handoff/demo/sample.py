@@ -14,7 +14,12 @@ def sample_handoff(*, level: str = "high") -> dict[str, Any]:
     return {
         "external_id": f"conv_{uuid.uuid4().hex[:12]}",
         "flagged_at": at(60),
-        "risk": {"level": level, "score": 0.91, "model": "demo-safety-1", "categories": ["suicide"]},
+        "risk": {
+            "level": level,
+            "score": 0.91,
+            "model": "demo-safety-1",
+            "categories": ["suicide"],
+        },
         "consent": {
             "contact": True,
             "share_profile": True,
@@ -30,14 +35,25 @@ def sample_handoff(*, level: str = "high") -> dict[str, Any]:
             "language": "en",
         },
         "location": {
-            "civic": {"country": "US", "state": "OH", "county": "Franklin", "city": "Columbus",
-                      "street": "123 Main St", "unit": "4B", "postal_code": "43215"},
+            "civic": {
+                "country": "US",
+                "state": "OH",
+                "county": "Franklin",
+                "city": "Columbus",
+                "street": "123 Main St",
+                "unit": "4B",
+                "postal_code": "43215",
+            },
             "source": "device",
         },
         "transcript": [
             {"role": "user", "text": "I do not want to be here tomorrow.", "at": at(120)},
-            {"role": "assistant", "text": "I'm really glad you told me. Can I connect you "
-             "with a person who can help right now?", "at": at(110)},
+            {
+                "role": "assistant",
+                "text": "I'm really glad you told me. Can I connect you "
+                "with a person who can help right now?",
+                "at": at(110),
+            },
             {"role": "user", "text": "ok. I have a bottle of pills next to me.", "at": at(90)},
         ],
         "metadata": {},

@@ -3,6 +3,7 @@
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from handoff.intake import schema
@@ -92,7 +93,7 @@ def _ok(description: str, model: str | None) -> dict[str, Any]:
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    models: list[tuple[type[schema.BaseModel], Any]] = [
+    models: list[tuple[type[BaseModel], Any]] = [
         (schema.HandoffCreate, "validation"),
         (schema.MessagesAppend, "validation"),
         (schema.Withdraw, "validation"),
@@ -103,9 +104,17 @@ def openapi_document() -> dict[str, Any]:
     _, defs = models_json_schema(models, ref_template=_REF)
     params = [_PATH_PARAMS["platform"], *_SIGNATURE_HEADERS]
     case_params = [_PATH_PARAMS["platform"], _PATH_PARAMS["id"], *_SIGNATURE_HEADERS]
-    accepted = {"description": "Accepted.", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}},
-    }}}}
+    accepted = {
+        "description": "Accepted.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "status": {"type": "string"}},
+                }
+            }
+        },
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -125,7 +134,9 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": params,
                     "requestBody": _json_body("HandoffCreate"),
                     "responses": {
-                        "202": _ok("Stored and queued. `Location` is the status URL.", "HandoffAccepted")
+                        "202": _ok(
+                            "Stored and queued. `Location` is the status URL.", "HandoffAccepted"
+                        )
                         | {"headers": {"Location": {"schema": {"type": "string"}}}},
                         "409": _problem("An open case already has this external_id."),
                         **_common_errors(body=True),

@@ -12,7 +12,8 @@ from handoff.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1] bucket; ARGV: capacity, refill per second, now (s), cost. Returns {allowed, retry_after_ms}.
+# KEYS[1] bucket; ARGV: capacity, refill per second, now (s), cost.
+# Returns {allowed, retry_after_ms}.
 # Redis' own clock would be better, but TIME is not allowed before writes in old scripting modes;
 # the callers' clocks agree to well under a second, which is all a bucket needs.
 _LUA = """

@@ -116,9 +116,7 @@ def platform_endpoint(*, methods: tuple[str, ...], body: bool) -> Callable[[View
                         title="Unsupported media type",
                         detail="Send the body as application/json.",
                     )
-            decision = take_token(
-                platform_slug=found.slug, per_minute=found.rate_limit_per_minute
-            )
+            decision = take_token(platform_slug=found.slug, per_minute=found.rate_limit_per_minute)
             if not decision.allowed:
                 return problem(
                     status=429,
@@ -244,7 +242,7 @@ def handoff_status(
     body = schema.HandoffStatusOut(
         id=str(handoff.id),
         external_id=handoff.external_id,
-        status=handoff.status,  # type: ignore[arg-type]
+        status=handoff.status,
         queue_position=services.queue_position(handoff=handoff),
         updated_at=handoff.updated_at,
     )

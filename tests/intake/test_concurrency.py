@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from handoff.models import Handoff, HandoffEvent, EventKind
+from handoff.models import EventKind, Handoff, HandoffEvent
 from tests.support.factories import handoff_body, signed_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +46,9 @@ def test_identical_deliveries_in_parallel_make_one_case(platform_factory) -> Non
     assert results[0][1] == results[1][1]
     assert Handoff.objects.filter(platform=p.platform).count() == 1
     handoff_id = results[0][1]["id"]
-    kinds = sorted(HandoffEvent.objects.filter(handoff_id=handoff_id).values_list("kind", flat=True))
+    kinds = sorted(
+        HandoffEvent.objects.filter(handoff_id=handoff_id).values_list("kind", flat=True)
+    )
     assert kinds == sorted([EventKind.RECEIVED, EventKind.DUPLICATE_DELIVERY])
 
 

@@ -37,7 +37,11 @@ def test_spec_test_vector_verifies() -> None:
 
     from handoff.signing import verify
 
-    headers = {"webhook-id": msg_id, "webhook-timestamp": "1614265330", "webhook-signature": signature}
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": "1614265330",
+        "webhook-signature": signature,
+    }
     # The vector is from 2021: outside the 5 minute tolerance, so it verifies only with the
     # clock at its timestamp.
     assert not verify(body=body.encode(), headers=headers, secrets_=[secret])
@@ -73,16 +77,18 @@ def test_signed_handoff_is_stored_logged_and_announced(
     assert handoff.status == Status.QUEUED
     assert handoff.external_id == body["external_id"]
     assert handoff.tier == "high"
-    assert handoff.has_phone and handoff.has_location
+    assert handoff.has_phone
+    assert handoff.has_location
     assert handoff.contact["phone"] == "+16145550142"
     assert handoff.location["civic"]["street"] == "123 Main St"
     texts = list(handoff.messages.order_by("seq").values_list("role", "text"))
     assert texts == [(m["role"], m["text"]) for m in body["transcript"]]
     consent = Consent.objects.get(handoff=handoff)
-    assert consent.share_profile and consent.share_location
-    assert list(HandoffEvent.objects.filter(handoff_id=handoff.id).values_list("kind", flat=True)) == [
-        EventKind.RECEIVED
-    ]
+    assert consent.share_profile
+    assert consent.share_location
+    assert list(
+        HandoffEvent.objects.filter(handoff_id=handoff.id).values_list("kind", flat=True)
+    ) == [EventKind.RECEIVED]
     assert Callback.objects.get(handoff=handoff).event == CallbackEvent.QUEUED
 
     message = async_to_sync(layer.receive)(channel)
@@ -91,20 +97,27 @@ def test_signed_handoff_is_stored_logged_and_announced(
     async_to_sync(layer.group_discard)(QUEUE_GROUP, channel)
 
 
-def test_second_rotated_secret_and_multiple_signatures_verify(client: Client, platform_factory) -> None:
+def test_second_rotated_secret_and_multiple_signatures_verify(
+    client: Client, platform_factory
+) -> None:
     from handoff.platforms import platform_rotate_inbound
 
     p = platform_factory()
     new = platform_rotate_inbound(platform=p.platform, grace=timedelta(hours=1))
     # Old secret still verifies during the grace period...
-    assert post_signed(client, p.url(), secret=p.inbound_secret, body=handoff_body()).status_code == 202
+    assert (
+        post_signed(client, p.url(), secret=p.inbound_secret, body=handoff_body()).status_code
+        == 202
+    )
     # ...and so does the new one.
     assert post_signed(client, p.url(), secret=new, body=handoff_body()).status_code == 202
     # A header with two signatures (one unknown) verifies on the good one.
     raw = json.dumps(handoff_body()).encode()
     headers = signed_headers(secret=new, body=raw)
     headers["webhook-signature"] = "v1,bm90IGEgc2lnbmF0dXJl " + headers["webhook-signature"]
-    response = client.generic("POST", p.url(), raw, content_type="application/json", headers=headers)
+    response = client.generic(
+        "POST", p.url(), raw, content_type="application/json", headers=headers
+    )
     assert response.status_code == 202
 
 
@@ -126,7 +139,8 @@ def _assert_problem(response, status: int) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
-    assert problem["status"] == status and problem["title"]
+    assert problem["status"] == status
+    assert problem["title"]
     return problem
 
 
@@ -156,7 +170,11 @@ def test_tampered_body_is_401(client: Client, platform_factory) -> None:
     headers = signed_headers(secret=p.inbound_secret, body=raw)
     before = db_counts()
     response = client.generic(
-        "POST", p.url(), raw.replace(b"high", b"low"), content_type="application/json", headers=headers
+        "POST",
+        p.url(),
+        raw.replace(b"high", b"low"),
+        content_type="application/json",
+        headers=headers,
     )
     _assert_problem(response, 401)
     assert db_counts() == before
@@ -210,7 +228,9 @@ def test_replayed_webhook_id_returns_first_answer_and_creates_nothing(
     # Only the trace of the redelivery is new: no case, message, consent or callback.
     assert after.pop("HandoffEvent") == before.pop("HandoffEvent") + 1
     assert after == before
-    kinds = HandoffEvent.objects.filter(handoff_id=first.json()["id"]).values_list("kind", flat=True)
+    kinds = HandoffEvent.objects.filter(handoff_id=first.json()["id"]).values_list(
+        "kind", flat=True
+    )
     assert list(kinds) == [EventKind.RECEIVED, EventKind.DUPLICATE_DELIVERY]
 
 
@@ -228,12 +248,17 @@ def test_open_external_id_is_409_naming_the_case(client: Client, platform_factor
     assert db_counts() == before
 
 
-def test_external_id_may_return_after_the_case_is_withdrawn(client: Client, platform_factory) -> None:
+def test_external_id_may_return_after_the_case_is_withdrawn(
+    client: Client, platform_factory
+) -> None:
     p = platform_factory()
     body = handoff_body()
     first = post_signed(client, p.url(), secret=p.inbound_secret, body=body).json()
     withdrawn = post_signed(
-        client, p.url(f"/{first['id']}/withdraw"), secret=p.inbound_secret, body={"reason": "user_left"}
+        client,
+        p.url(f"/{first['id']}/withdraw"),
+        secret=p.inbound_secret,
+        body={"reason": "user_left"},
     )
     assert withdrawn.json()["status"] == "withdrawn"
     again = post_signed(client, p.url(), secret=p.inbound_secret, body=body)
@@ -262,14 +287,20 @@ def test_odd_bytes_are_400_not_500(client: Client, platform_factory, raw: bytes)
     except UnicodeDecodeError:
         headers = {}
     if headers:
-        response = client.generic("POST", p.url(), raw, content_type="application/json", headers=headers)
+        response = client.generic(
+            "POST", p.url(), raw, content_type="application/json", headers=headers
+        )
         assert response.status_code == 400
     else:
         with pytest.raises(UnicodeDecodeError):
             sign_headers(secret=p.inbound_secret, msg_id="m", body=raw)
-        response = client.generic("POST", p.url(), raw, content_type="application/json",
-                                  headers={"webhook-id": "m", "webhook-timestamp": "1",
-                                           "webhook-signature": "v1,AAAA"})
+        response = client.generic(
+            "POST",
+            p.url(),
+            raw,
+            content_type="application/json",
+            headers={"webhook-id": "m", "webhook-timestamp": "1", "webhook-signature": "v1,AAAA"},
+        )
         assert response.status_code == 401
     assert db_counts() == before
 
@@ -350,7 +381,9 @@ def test_contact_without_share_profile_consent_is_refused(client: Client, platfo
     assert db_counts() == before
 
 
-def test_location_without_share_location_consent_is_refused(client: Client, platform_factory) -> None:
+def test_location_without_share_location_consent_is_refused(
+    client: Client, platform_factory
+) -> None:
     p = platform_factory()
     body = handoff_body()
     body["consent"]["share_location"] = False
@@ -368,14 +401,19 @@ def test_minimal_body_without_contact_or_location(client: Client, platform_facto
     response = post_signed(client, p.url(), secret=p.inbound_secret, body=body)
     assert response.status_code == 202
     handoff = Handoff.objects.get(pk=response.json()["id"])
-    assert handoff.contact is None and handoff.location is None
-    assert not handoff.has_phone and not handoff.has_location
+    assert handoff.contact is None
+    assert handoff.location is None
+    assert not handoff.has_phone
+    assert not handoff.has_location
 
 
 def test_over_rate_limit_is_429_with_retry_after(client: Client, platform_factory) -> None:
     p = platform_factory(rate_limit=2)
     for _ in range(2):
-        assert post_signed(client, p.url(), secret=p.inbound_secret, body=handoff_body()).status_code == 202
+        assert (
+            post_signed(client, p.url(), secret=p.inbound_secret, body=handoff_body()).status_code
+            == 202
+        )
     before = db_counts()
     response = post_signed(client, p.url(), secret=p.inbound_secret, body=handoff_body())
     _assert_problem(response, 429)
@@ -383,7 +421,12 @@ def test_over_rate_limit_is_429_with_retry_after(client: Client, platform_factor
     assert db_counts() == before
     # Another platform's budget is its own.
     other = platform_factory(rate_limit=2)
-    assert post_signed(client, other.url(), secret=other.inbound_secret, body=handoff_body()).status_code == 202
+    assert (
+        post_signed(
+            client, other.url(), secret=other.inbound_secret, body=handoff_body()
+        ).status_code
+        == 202
+    )
 
 
 def test_transcript_of_2000_messages_is_stored_in_order(client: Client, platform_factory) -> None:
@@ -397,6 +440,8 @@ def test_transcript_of_2000_messages_is_stored_in_order(client: Client, platform
     response = post_signed(client, p.url(), secret=p.inbound_secret, body=body)
     assert response.status_code == 202
     texts = list(
-        TranscriptMessage.objects.filter(handoff_id=response.json()["id"]).values_list("text", flat=True)
+        TranscriptMessage.objects.filter(handoff_id=response.json()["id"]).values_list(
+            "text", flat=True
+        )
     )
     assert texts == [f"message {i}" for i in range(2000)]

@@ -71,7 +71,11 @@ def post_signed(
     content_type: str = "application/json",
     at: datetime | None = None,
 ) -> Any:
-    raw = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
+    raw = (
+        body
+        if isinstance(body, bytes)
+        else (body if isinstance(body, str) else json.dumps(body)).encode()
+    )
     headers = signed_headers(secret=secret, body=raw, msg_id=msg_id, at=at)
     return client.generic("POST", url, raw, content_type=content_type, headers=headers)
 

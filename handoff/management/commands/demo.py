@@ -64,8 +64,14 @@ class Command(BaseCommand):
         )
         out.write(
             "DEMO-READY "
-            + json.dumps({"url": base, "platform": "demo", "inbound_secret": inbound.secret,
-                          "accounts": {u: p for u, _, p in accounts}})
+            + json.dumps(
+                {
+                    "url": base,
+                    "platform": "demo",
+                    "inbound_secret": inbound.secret,
+                    "accounts": {u: p for u, _, p in accounts},
+                }
+            )
         )
         self.stdout.flush()
         if options["no_serve"]:

@@ -29,8 +29,11 @@ class Command(BaseCommand):
         if options["which"] == "inbound":
             grace = timedelta(hours=options["grace_hours"])
             secret = platform_rotate_inbound(platform=platform, grace=grace)
-            out = {"slug": platform.slug, "inbound_secret": secret,
-                   "previous_expire_in_hours": options["grace_hours"]}
+            out = {
+                "slug": platform.slug,
+                "inbound_secret": secret,
+                "previous_expire_in_hours": options["grace_hours"],
+            }
         else:
             secret = platform_rotate_outbound(platform=platform)
             out = {"slug": platform.slug, "outbound_secret": secret}

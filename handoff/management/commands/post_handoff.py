@@ -21,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000")
         parser.add_argument("--platform", default="demo")
         parser.add_argument("--secret", required=True, help="The platform's inbound whsec_ secret")
-        parser.add_argument("--level", default="high",
-                            choices=["low", "moderate", "high", "imminent"])
+        parser.add_argument(
+            "--level", default="high", choices=["low", "moderate", "high", "imminent"]
+        )
         parser.add_argument("--body", help="Path to a JSON body, or - for standard input")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,7 +35,9 @@ class Command(BaseCommand):
         else:
             payload = json.dumps(sample_handoff(level=options["level"]))
         body = payload.encode()
-        headers = sign_headers(secret=options["secret"], msg_id=f"msg_{uuid.uuid4().hex}", body=body)
+        headers = sign_headers(
+            secret=options["secret"], msg_id=f"msg_{uuid.uuid4().hex}", body=body
+        )
         headers["content-type"] = "application/json"
         url = f"{options['url'].rstrip('/')}/api/v1/platforms/{options['platform']}/handoffs"
         try:

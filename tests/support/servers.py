@@ -1,0 +1,88 @@
+"""Start real server processes for end-to-end tests and wait for the line that says they listen."""
+
+import os
+import queue
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def server_process(
+    args: Sequence[str], *, env: dict[str, str], ready: str, timeout: float = 90
+) -> Iterator[Server]:
+    """Run `args`; yield once a line containing `ready` is printed (stdout and stderr merged)."""
+    process = subprocess.Popen(
+        list(args),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    server = Server(process)
+    seen: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            server.lines.append(line)
+            seen.put(line)
+        seen.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        while True:
+            line = seen.get(timeout=timeout)
+            if line is None:
+                raise RuntimeError("server exited:\n" + "".join(server.lines[-40:]))
+            if ready in line:
+                break
+        yield server
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+def embedded_env(data_dir: Path) -> dict[str, str]:
+    """The environment of a fresh machine: no DATABASE_URL, no REDIS_URL, no keys."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEYS",
+            "TESTING",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
+    env["DATA_DIR"] = str(data_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
