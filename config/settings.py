@@ -101,7 +101,12 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            # Tests close every connection after use, so the test database can be dropped.
+            conn_max_age=0 if TESTING else env_int("DATABASE_CONN_MAX_AGE", default=60),
+            conn_health_checks=True,
+        )
     }
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DATABASE_CONNECT_TIMEOUT", default=3
@@ -209,6 +214,9 @@ CELERY_TASK_TIME_LIMIT = 25
 CELERY_TASK_SOFT_TIME_LIMIT = 20
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "webhook-deliveries-purge": {"task": "handoff.webhook_deliveries_purge", "schedule": 3600.0},
+    # Imminent cases have a 30 s target: check often enough to flag them within seconds.
+    "queue-age": {"task": "handoff.queue_age", "schedule": 5.0},
+    "presence-expire": {"task": "counselors.presence_expire", "schedule": 15.0},
 }
 
 # --- Intake ---------------------------------------------------------------------------------
@@ -236,3 +244,16 @@ LOGGING = {
 # --- Callbacks to platforms -----------------------------------------------------------------
 CALLBACK_EXPIRY_HOURS = env_int("CALLBACK_EXPIRY_HOURS", default=72)
 CALLBACK_TIMEOUT_SECONDS = env_int("CALLBACK_TIMEOUT_SECONDS", default=10)
+
+# --- Queue ----------------------------------------------------------------------------------
+# Target time to claim, per tier. A case waiting longer is flagged and moves up one tier, once.
+QUEUE_TARGET_SECONDS = {
+    "imminent": env_int("QUEUE_TARGET_IMMINENT_SECONDS", default=30),
+    "high": env_int("QUEUE_TARGET_HIGH_SECONDS", default=120),
+    "moderate": env_int("QUEUE_TARGET_MODERATE_SECONDS", default=300),
+    "low": env_int("QUEUE_TARGET_LOW_SECONDS", default=900),
+}
+# The dashboard draws at most this many waiting cases; the rest are counted.
+QUEUE_DISPLAY_LIMIT = env_int("QUEUE_DISPLAY_LIMIT", default=50)
+# A dashboard beats every PRESENCE_TIMEOUT_SECONDS / 3; silence past the timeout is offline.
+PRESENCE_TIMEOUT_SECONDS = env_int("PRESENCE_TIMEOUT_SECONDS", default=60)

@@ -29,3 +29,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+class PresenceConnection(models.Model):
+    """One open dashboard socket. A user is online while any of theirs has beaten recently;
+    a closed socket deletes its row, a dead browser's row expires (counselors.presence)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="presence")
+    channel_name = models.CharField(max_length=255, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} via {self.channel_name}"

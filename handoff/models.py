@@ -54,6 +54,12 @@ class TierSource(models.TextChoices):
     AGING = "aging", "Target time breached"
 
 
+class SummaryStatus(models.TextChoices):
+    PENDING = "pending", "Summary pending"
+    READY = "ready", "Summary ready"
+    UNAVAILABLE = "unavailable", "Summary unavailable"
+
+
 class WithdrawReason(models.TextChoices):
     USER_LEFT = "user_left", "User left"
     CONSENT_REVOKED = "consent_revoked", "Consent revoked"
@@ -151,6 +157,15 @@ class Handoff(models.Model):
     location = EncryptedJSONField(null=True, blank=True)
     metadata = EncryptedJSONField(default=dict, blank=True)
     transcript_version = models.PositiveIntegerField(default=0)
+
+    # Filled by the machine summary (handoff.summary); the queue shows the headline.
+    summary_status = models.CharField(
+        max_length=16, choices=SummaryStatus.choices, default=SummaryStatus.PENDING
+    )
+    summary_headline = EncryptedTextField(blank=True, default="")
+    summary_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    # Set once when the case waited past its tier's target; the tier then moved up one.
+    breached_at = models.DateTimeField(null=True, blank=True)
 
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

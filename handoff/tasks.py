@@ -15,3 +15,10 @@ def webhook_deliveries_purge_task() -> int:
     cutoff = timezone.now() - timedelta(days=settings.INTAKE_IDEMPOTENCY_DAYS)
     deleted, _ = WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="handoff.queue_age")
+def queue_age_task() -> int:
+    from handoff.queue.services import queue_age
+
+    return queue_age()

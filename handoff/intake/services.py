@@ -24,7 +24,7 @@ from handoff.models import (
     TranscriptMessage,
     WebhookDelivery,
 )
-from handoff.realtime.broadcast import queue_changed_on_commit
+from handoff.realtime.broadcast import case_changed_on_commit
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,18 @@ class Answer:
     location: str = ""
     replayed: bool = False
     problem: dict[str, Any] = field(default_factory=dict)
+
+
+# Told at once to the counselor holding a case the platform withdrew. The case stays open: a
+# person at imminent risk who leaves the chat is still at risk.
+WITHDRAW_NOTICE = {
+    "user_left": "The platform says the person left the chat. The case stays with you: decide "
+    "whether to keep trying to reach them.",
+    "consent_revoked": "The platform says the person withdrew consent. The case stays with you: "
+    "decide what their safety needs.",
+    "resolved_elsewhere": "The platform says this was resolved elsewhere. The case stays with "
+    "you until you close it.",
+}
 
 
 class OpenCaseExists(Exception):
@@ -193,9 +205,7 @@ def _handoff_insert(*, platform: Platform, data: schema.HandoffCreate) -> Handof
         },
     )
     callback_enqueue(handoff=handoff, event=CallbackEvent.QUEUED)
-    queue_changed_on_commit(
-        handoff_id=str(handoff.id), event="handoff.queued", version=handoff.version
-    )
+    case_changed_on_commit(handoff=handoff, owners=[], event="handoff.queued")
     return handoff
 
 
@@ -259,8 +269,10 @@ def messages_append(
                     "transcript_version": handoff.transcript_version,
                 },
             )
-            queue_changed_on_commit(
-                handoff_id=str(handoff.id), event="handoff.messages", version=handoff.version
+            case_changed_on_commit(
+                handoff=handoff,
+                owners=[handoff.claimed_by_id] if handoff.claimed_by_id else [],
+                event="handoff.messages",
             )
             answer = Answer(
                 status=202,
@@ -302,9 +314,7 @@ def handoff_withdraw(
                 event_record(
                     handoff=handoff, kind=EventKind.WITHDRAWN, data={"reason": data.reason}
                 )
-                queue_changed_on_commit(
-                    handoff_id=str(handoff.id), event="handoff.withdrawn", version=handoff.version
-                )
+                case_changed_on_commit(handoff=handoff, owners=[], event="handoff.withdrawn")
             elif handoff.status in OWNED_STATUSES:
                 handoff.withdrawn_at = now
                 handoff.withdrawn_reason = data.reason
@@ -317,10 +327,11 @@ def handoff_withdraw(
                     kind=EventKind.WITHDRAW_AFTER_CLAIM,
                     data={"reason": data.reason, "counselor_id": handoff.claimed_by_id},
                 )
-                queue_changed_on_commit(
-                    handoff_id=str(handoff.id),
+                case_changed_on_commit(
+                    handoff=handoff,
+                    owners=[handoff.claimed_by_id] if handoff.claimed_by_id else [],
                     event="handoff.withdraw_after_claim",
-                    version=handoff.version,
+                    notice=WITHDRAW_NOTICE[data.reason],
                 )
             answer = Answer(status=202, body={"id": str(handoff.id), "status": handoff.status})
             _finish_delivery(delivery, answer, handoff.id)

@@ -1,22 +1,60 @@
 """Tell dashboards that something changed, after the change is committed.
 
 A push is a hint: the channel layer may drop it (at-most-once), so every dashboard can resync
-from PostgreSQL (snapshot on connect, version gaps trigger a fresh snapshot).
+from PostgreSQL. Each queue update carries a global sequence number (a gap makes the browser ask
+for a fresh snapshot) and the case's own version (an older update never overwrites a newer one).
+Fragments are rendered and serialised once per event here, never once per socket.
 """
 
+import itertools
+import json
 import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+
+from handoff.models import Handoff, Status
 
 logger = logging.getLogger(__name__)
 
 QUEUE_GROUP = "queue"
+SUPERVISORS_GROUP = "supervisors"
+SEQ_KEY = "handoff:queue:seq"
+_local_seq = itertools.count(1)
+_local_last = 0
 
 
-def _send(group: str, message: dict[str, Any]) -> None:
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def case_group(handoff_id: str) -> str:
+    return f"case.{handoff_id}"
+
+
+def next_seq() -> int:
+    global _local_last
+    if settings.REDIS_URL:
+        from handoff.redis import redis_client
+
+        return int(redis_client().incr(SEQ_KEY))
+    _local_last = next(_local_seq)
+    return _local_last
+
+
+def current_seq() -> int:
+    if settings.REDIS_URL:
+        from handoff.redis import redis_client
+
+        value = redis_client().get(SEQ_KEY)
+        return int(value) if value else 0
+    return _local_last
+
+
+def send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -27,12 +65,70 @@ def _send(group: str, message: dict[str, Any]) -> None:
         logger.warning("channel layer send to %s failed (%s)", group, type(exc).__name__)
 
 
-def queue_changed_on_commit(*, handoff_id: str, event: str, version: int) -> None:
-    """After commit, tell every queue dashboard that this case changed."""
-    message = {
-        "type": "queue.changed",
-        "event": event,
-        "handoff_id": handoff_id,
-        "version": version,
-    }
-    transaction.on_commit(lambda: _send(QUEUE_GROUP, message))
+def case_changed_on_commit(
+    *, handoff: Handoff, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
+) -> None:
+    """After commit, update every queue dashboard, the owners' own lists and the case page."""
+    handoff_id = str(handoff.id)
+    transaction.on_commit(
+        lambda: broadcast_case(
+            handoff_id=handoff_id, owners=owners, event=event, breach=breach, notice=notice
+        )
+    )
+
+
+def broadcast_case(
+    *, handoff_id: str, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
+) -> None:
+    from handoff.queue import render
+
+    try:
+        handoff = Handoff.objects.select_related("platform").filter(pk=handoff_id).first()
+        if handoff is None:
+            return
+        payload = render.queue_update(handoff=handoff, seq=next_seq())
+    except Exception as exc:
+        # The change is committed; dashboards heal on their next snapshot.
+        logger.warning("queue update for %s not sent (%s)", handoff_id, type(exc).__name__)
+        return
+    send(
+        QUEUE_GROUP,
+        {
+            "type": "queue.update",
+            "event": event,
+            "handoff_id": handoff_id,
+            "version": handoff.version,
+            "text": json.dumps(payload),
+        },
+    )
+    for user_id in owners:
+        mine_changed(user_id=user_id, notice=notice)
+    if breach:
+        send(
+            SUPERVISORS_GROUP,
+            {"type": "queue.alert", "text": json.dumps(render.breach_alert(handoff=handoff))},
+        )
+    send(case_group(handoff_id), {"type": "case.changed", "version": handoff.version})
+
+
+def mine_changed(*, user_id: int, notice: str = "") -> None:
+    from counselors.models import User
+    from handoff.queue import render
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    send(
+        user_group(user_id),
+        {"type": "queue.mine", "text": json.dumps(render.mine(user=user, notice=notice))},
+    )
+
+
+def presence_changed() -> None:
+    from handoff.queue import render
+
+    send(QUEUE_GROUP, {"type": "queue.presence", "text": json.dumps(render.presence())})
+
+
+def is_waiting(handoff: Handoff) -> bool:
+    return handoff.status == Status.QUEUED

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from handoff.realtime.consumers import QueueConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/queue/", QueueConsumer.as_asgi(), name="ws-queue"),
+]

@@ -63,6 +63,8 @@ def _mutate(body: dict[str, Any], path: tuple, value: Any, delete: bool) -> dict
     body = copy.deepcopy(body)
     target: Any = body
     for key in path[:-1]:
+        if isinstance(target, dict) and key not in target:
+            target[key] = {}
         target = target[key]
     if delete and isinstance(target, dict):
         target.pop(path[-1], None)

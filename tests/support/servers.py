@@ -86,3 +86,38 @@ def embedded_env(data_dir: Path) -> dict[str, str]:
     env["DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def console_env(*, database_name: str) -> dict[str, str]:
+    """The test settings, pointed at the test database, for a daphne the tests start."""
+    from django.conf import settings
+
+    env = dict(os.environ)
+    db = settings.DATABASES["default"]
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database_name}"
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+@contextmanager
+def daphne(*, database_name: str, port: int | None = None) -> Iterator[str]:
+    """A real daphne serving config.asgi:application; yields its base URL."""
+    port = port or free_port()
+    args = [
+        "uv",
+        "run",
+        "--frozen",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "config.asgi:application",
+    ]
+    with server_process(
+        args, env=console_env(database_name=database_name), ready="Listening on TCP address"
+    ):
+        yield f"http://127.0.0.1:{port}"

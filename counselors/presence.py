@@ -1,0 +1,48 @@
+"""Who is online: heartbeats from dashboard sockets, expiring when a browser dies."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from counselors.models import PresenceConnection, User
+
+
+def _is_online(user_id: int) -> bool:
+    cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    return PresenceConnection.objects.filter(user_id=user_id, last_seen__gte=cutoff).exists()
+
+
+def presence_touch(*, user: User, channel_name: str) -> bool:
+    """Record a heartbeat. True when this made the user appear online."""
+    was_online = _is_online(user.pk)
+    PresenceConnection.objects.update_or_create(
+        channel_name=channel_name, defaults={"user": user, "last_seen": timezone.now()}
+    )
+    return not was_online
+
+
+def presence_leave(*, channel_name: str) -> bool:
+    """A socket closed. True when its user has no other live dashboard."""
+    connection = PresenceConnection.objects.filter(channel_name=channel_name).first()
+    if connection is None:
+        return False
+    connection.delete()
+    return not _is_online(connection.user_id)
+
+
+def presence_expire() -> int:
+    """Drop connections whose browser stopped beating. Returns how many went."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    deleted, _ = PresenceConnection.objects.filter(last_seen__lt=cutoff).delete()
+    return deleted
+
+
+def online_staff() -> QuerySet[User]:
+    cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    return (
+        User.objects.filter(is_active=True, presence__last_seen__gte=cutoff)
+        .distinct()
+        .order_by("role", "display_name", "username")
+    )

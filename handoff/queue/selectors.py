@@ -1,0 +1,66 @@
+"""Reads for the live queue. Each query's cost is independent of how many cases wait."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Min, QuerySet
+
+from counselors.models import User
+from handoff.models import OWNED_STATUSES, Handoff, Status, Tier
+
+TIERS_DESC = (Tier.IMMINENT, Tier.HIGH, Tier.MODERATE, Tier.LOW)
+
+
+@dataclass(frozen=True)
+class TierCount:
+    tier: str
+    label: str
+    waiting: int
+    oldest_queued_at: datetime | None
+
+
+def queue_for(*, counselor: User | None = None, limit: int | None = None) -> list[Handoff]:
+    """The waiting cases in claim order: tier, then time waiting. Served by the partial index
+    handoff_live_queue; at most `limit` rows are read."""
+    limit = settings.QUEUE_DISPLAY_LIMIT if limit is None else limit
+    return list(
+        Handoff.objects.filter(status=Status.QUEUED)
+        .select_related("platform")
+        .order_by("-tier_rank", "queued_at", "id")[:limit]
+    )
+
+
+def tier_counts() -> list[TierCount]:
+    """Waiting cases and the longest wait per tier, in one aggregate over the queue index."""
+    rows = {
+        row["tier"]: row
+        for row in Handoff.objects.filter(status=Status.QUEUED)
+        .values("tier")
+        .annotate(n=Count("id"), oldest=Min("queued_at"))
+        .order_by()
+    }
+    return [
+        TierCount(
+            tier=tier,
+            label=tier.label,
+            waiting=rows[tier]["n"] if tier in rows else 0,
+            oldest_queued_at=rows[tier]["oldest"] if tier in rows else None,
+        )
+        for tier in TIERS_DESC
+    ]
+
+
+def cases_of(*, counselor: User) -> QuerySet[Handoff]:
+    """A counselor's open cases, the most urgent first."""
+    return (
+        Handoff.objects.filter(claimed_by=counselor, status__in=OWNED_STATUSES)
+        .select_related("platform")
+        .order_by("-tier_rank", "claimed_at")
+    )
+
+
+def colleagues_for_transfer(*, exclude: User) -> QuerySet[User]:
+    from counselors.presence import online_staff
+
+    return online_staff().exclude(pk=exclude.pk)

@@ -1,0 +1,179 @@
+"""Claim, release, transfer and aging. Ownership changes are single conditional UPDATEs, so the
+database, not a read-then-write, decides who owns a case."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from counselors.models import User
+from handoff.access import is_staff_member, is_supervisor
+from handoff.callbacks.services import callback_enqueue
+from handoff.events import event_record
+from handoff.models import (
+    OWNED_STATUSES,
+    CallbackEvent,
+    EventKind,
+    Handoff,
+    Status,
+    Tier,
+    TierSource,
+)
+from handoff.realtime.broadcast import case_changed_on_commit
+
+
+class ClaimRefused(Exception):
+    """The case is not claimable: someone else holds it, or it left the queue."""
+
+    def __init__(self, message: str, *, owner: User | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.owner = owner
+
+
+class ActionRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def handoff_claim(*, handoff_id: str, counselor: User) -> Handoff:
+    """Take a waiting case. Exactly one of any number of simultaneous claims wins; the others
+    learn at once who holds it."""
+    if not is_staff_member(counselor):
+        raise ClaimRefused("Only counselors can claim cases.")
+    now = timezone.now()
+    with transaction.atomic():
+        won = Handoff.objects.filter(pk=handoff_id, status=Status.QUEUED).update(
+            status=Status.CLAIMED,
+            claimed_by=counselor,
+            claimed_at=now,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        if won:
+            handoff = Handoff.objects.select_related("platform").get(pk=handoff_id)
+            event_record(
+                handoff=handoff,
+                kind=EventKind.CLAIMED,
+                actor=counselor,
+                data={
+                    "to_id": counselor.pk,
+                    "waited_s": int((now - handoff.queued_at).total_seconds()),
+                },
+            )
+            callback_enqueue(handoff=handoff, event=CallbackEvent.CLAIMED)
+            case_changed_on_commit(handoff=handoff, owners=[counselor.pk])
+            return handoff
+    current = Handoff.objects.select_related("claimed_by").filter(pk=handoff_id).first()
+    if current is None:
+        raise ClaimRefused("No such case.")
+    if current.claimed_by is not None:
+        if current.claimed_by_id == counselor.pk:
+            return current  # a double-click: already yours
+        raise ClaimRefused(f"Already claimed by {current.claimed_by}.", owner=current.claimed_by)
+    raise ClaimRefused(
+        f"This case is {current.get_status_display().lower()}; it cannot be claimed."
+    )
+
+
+def _owned_for_update(*, handoff_id: str, actor: User) -> Handoff:
+    handoff = (
+        Handoff.objects.select_for_update().select_related("platform").filter(pk=handoff_id).first()
+    )
+    if handoff is None:
+        raise ActionRefused("No such case.")
+    if handoff.status not in OWNED_STATUSES:
+        raise ActionRefused("This case is not held by anyone.")
+    if handoff.claimed_by_id != actor.pk and not is_supervisor(actor):
+        raise ActionRefused("Only the counselor holding this case, or a supervisor, can do that.")
+    return handoff
+
+
+def handoff_release(*, handoff_id: str, actor: User, reason: str = "") -> Handoff:
+    """Put a held case back in the queue, keeping its place by the time it first arrived."""
+    with transaction.atomic():
+        handoff = _owned_for_update(handoff_id=handoff_id, actor=actor)
+        previous = handoff.claimed_by_id
+        handoff.status = Status.QUEUED
+        handoff.claimed_by = None
+        handoff.claimed_at = None
+        handoff.version += 1
+        handoff.save(update_fields=["status", "claimed_by", "claimed_at", "version", "updated_at"])
+        event_record(
+            handoff=handoff,
+            kind=EventKind.RELEASED,
+            actor=actor,
+            data={"from_id": previous, "reason": reason[:200]},
+        )
+        case_changed_on_commit(handoff=handoff, owners=[previous] if previous else [])
+    return handoff
+
+
+def handoff_transfer(*, handoff_id: str, actor: User, to: User | None) -> Handoff:
+    """Hand a held case to a named colleague, or back to the queue when `to` is None."""
+    if to is None:
+        return handoff_release(handoff_id=handoff_id, actor=actor, reason="transferred to queue")
+    if not is_staff_member(to):
+        raise ActionRefused("A case can only be transferred to an active counselor or supervisor.")
+    with transaction.atomic():
+        handoff = _owned_for_update(handoff_id=handoff_id, actor=actor)
+        previous = handoff.claimed_by_id
+        if previous == to.pk:
+            raise ActionRefused(f"{to} already holds this case.")
+        handoff.claimed_by = to
+        handoff.claimed_at = timezone.now()
+        handoff.version += 1
+        handoff.save(update_fields=["claimed_by", "claimed_at", "version", "updated_at"])
+        event_record(
+            handoff=handoff,
+            kind=EventKind.TRANSFERRED,
+            actor=actor,
+            data={"from_id": previous, "to_id": to.pk},
+        )
+        case_changed_on_commit(handoff=handoff, owners=[p for p in (previous, to.pk) if p])
+    return handoff
+
+
+def _one_up(tier: str) -> str:
+    order = [Tier.LOW, Tier.MODERATE, Tier.HIGH, Tier.IMMINENT]
+    return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
+
+
+def queue_age() -> int:
+    """Flag every waiting case past its tier's target and move it up one tier, once each.
+    Safe to run concurrently: the conditional UPDATE lets one runner flag a case."""
+    now = timezone.now()
+    flagged = 0
+    for tier, seconds in settings.QUEUE_TARGET_SECONDS.items():
+        due = Handoff.objects.filter(
+            status=Status.QUEUED,
+            tier=tier,
+            breached_at__isnull=True,
+            queued_at__lt=now - timedelta(seconds=seconds),
+        ).values_list("pk", flat=True)
+        for pk in list(due[:500]):
+            with transaction.atomic():
+                new_tier = _one_up(tier)
+                updated = Handoff.objects.filter(
+                    pk=pk, status=Status.QUEUED, tier=tier, breached_at__isnull=True
+                ).update(
+                    breached_at=now,
+                    tier=new_tier,
+                    tier_source=TierSource.AGING if new_tier != tier else F("tier_source"),
+                    version=F("version") + 1,
+                    updated_at=now,
+                )
+                if not updated:
+                    continue
+                handoff = Handoff.objects.select_related("platform").get(pk=pk)
+                event_record(
+                    handoff=handoff,
+                    kind=EventKind.TARGET_BREACHED,
+                    data={"target_s": seconds, "from_tier": tier, "to_tier": new_tier},
+                )
+                case_changed_on_commit(handoff=handoff, owners=[], breach=True)
+                flagged += 1
+    return flagged

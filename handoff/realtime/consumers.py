@@ -1,0 +1,115 @@
+"""The dashboard socket. It pushes; actions go through ordinary POSTs.
+
+On connect (and whenever the browser reports a gap) it sends a full snapshot, so a reconnect
+heals anything the channel layer dropped.
+"""
+
+import json
+import threading
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from counselors.models import User
+from counselors.presence import presence_leave, presence_touch
+from handoff.access import is_staff_member, is_supervisor
+from handoff.queue import render
+from handoff.realtime.broadcast import (
+    QUEUE_GROUP,
+    SUPERVISORS_GROUP,
+    current_seq,
+    presence_changed,
+    user_group,
+)
+
+# Close codes the browser understands: 4401 means "sign in again", not "reconnect".
+CLOSE_UNAUTHENTICATED = 4401
+
+_snapshot_lock = threading.Lock()
+_snapshot_cache: dict[str, Any] = {"seq": None, "at": 0.0, "text": ""}
+# A snapshot is keyed by the global sequence: nothing the queue shows changes without it moving.
+# The age bound covers a Redis restart resetting the sequence.
+SNAPSHOT_MAX_AGE_S = 2.0
+
+
+def queue_snapshot_text() -> str:
+    seq = current_seq()
+    now = time.monotonic()
+    with _snapshot_lock:
+        if _snapshot_cache["seq"] == seq and now - _snapshot_cache["at"] < SNAPSHOT_MAX_AGE_S:
+            return str(_snapshot_cache["text"])
+    text = json.dumps(render.queue_snapshot(seq=seq))
+    with _snapshot_lock:
+        _snapshot_cache.update(seq=seq, at=now, text=text)
+    return text
+
+
+class QueueConsumer(AsyncWebsocketConsumer):
+    user: User
+    joined: list[str]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not is_staff_member(user):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.joined = [QUEUE_GROUP, user_group(user.pk)]
+        if is_supervisor(user):
+            self.joined.append(SUPERVISORS_GROUP)
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self._send_snapshot(include_personal=True)
+        if await database_sync_to_async(presence_touch)(user=user, channel_name=self.channel_name):
+            await database_sync_to_async(presence_changed)()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if hasattr(self, "user") and await database_sync_to_async(presence_leave)(
+            channel_name=self.channel_name
+        ):
+            await database_sync_to_async(presence_changed)()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            message = json.loads(text_data or "")
+            kind = message.get("type") if isinstance(message, dict) else None
+        except ValueError:
+            kind = None
+        if kind == "heartbeat":
+            if await database_sync_to_async(presence_touch)(
+                user=self.user, channel_name=self.channel_name
+            ):
+                await database_sync_to_async(presence_changed)()
+            await self.send(text_data='{"type": "heartbeat.ack"}')
+        elif kind == "resync":
+            await self._send_snapshot(include_personal=True)
+
+    async def _send_snapshot(self, *, include_personal: bool) -> None:
+        texts = await database_sync_to_async(self._snapshot_texts)(include_personal)
+        for text in texts:
+            await self.send(text_data=text)
+
+    def _snapshot_texts(self, include_personal: bool) -> list[str]:
+        texts = [queue_snapshot_text()]
+        if include_personal:
+            texts.append(json.dumps(render.mine(user=self.user)))
+            texts.append(json.dumps(render.presence()))
+        return texts
+
+    # Group messages carry text serialised once by the sender; each socket only forwards it.
+    async def queue_update(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def queue_mine(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def queue_presence(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def queue_alert(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])

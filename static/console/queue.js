@@ -1,0 +1,293 @@
+// The live queue: a websocket pushes snapshots and updates; actions are htmx POSTs.
+// PostgreSQL is the truth and a push is a hint: a gap in the sequence, a missing row or a
+// reconnect asks the server for a fresh snapshot.
+(function () {
+  "use strict";
+
+  var rowsEl = document.getElementById("queue-rows");
+  if (!rowsEl) return;
+  var table = rowsEl.closest("table");
+  var countsEl = document.getElementById("counts");
+  var mineEl = document.getElementById("mine");
+  var presenceEl = document.getElementById("presence");
+  var emptyEl = document.getElementById("queue-empty");
+  var moreEl = document.getElementById("queue-more");
+  var connEl = document.getElementById("connection");
+  var flashEl = document.getElementById("flash");
+  var alertsEl = document.getElementById("alerts");
+  var sound = document.getElementById("alert-sound");
+
+  var limit = parseInt(table.getAttribute("data-limit"), 10) || 50;
+  var lastSeq = null;
+  var waiting = 0;
+  var clockOffset = 0; // server time minus browser time, ms
+  var socket = null;
+  var attempt = 0;
+  var heartbeatTimer = null;
+  var resyncPending = false;
+  var known = {}; // case id -> version, for every row drawn
+  var unseenUrgent = {}; // urgent case ids not yet looked at
+  var baseTitle = document.title;
+  var HEARTBEAT_MS = 20000;
+
+  function setConnection(state, text) {
+    connEl.setAttribute("data-state", state);
+    connEl.textContent = text;
+  }
+
+  function parseRows(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html.trim();
+    return Array.prototype.slice.call(tpl.content.querySelectorAll("tr.case"));
+  }
+
+  function sortKey(tr) {
+    return [-parseInt(tr.getAttribute("data-rank"), 10), Date.parse(tr.getAttribute("data-queued-at")), tr.getAttribute("data-id")];
+  }
+
+  function before(a, b) {
+    var ka = sortKey(a), kb = sortKey(b);
+    for (var i = 0; i < ka.length; i++) {
+      if (ka[i] < kb[i]) return true;
+      if (ka[i] > kb[i]) return false;
+    }
+    return false;
+  }
+
+  function insertSorted(tr) {
+    var rows = rowsEl.querySelectorAll("tr.case");
+    for (var i = 0; i < rows.length; i++) {
+      if (before(tr, rows[i])) { rowsEl.insertBefore(tr, rows[i]); return; }
+    }
+    rowsEl.appendChild(tr);
+  }
+
+  function noteUrgent(tr, fresh) {
+    var tier = tr.getAttribute("data-tier");
+    var id = tr.getAttribute("data-id");
+    if ((tier === "imminent" || tier === "high") && fresh && !unseenUrgent[id]) {
+      unseenUrgent[id] = tier;
+      if (!lookingNow()) {
+        try { sound.currentTime = 0; var p = sound.play(); if (p && p.catch) p.catch(function () {}); } catch (e) { /* autoplay refused */ }
+      }
+    }
+    updateTitle();
+  }
+
+  function lookingNow() {
+    return document.visibilityState === "visible" && document.hasFocus();
+  }
+
+  function updateTitle() {
+    var ids = Object.keys(unseenUrgent).filter(function (id) { return known[id] !== undefined; });
+    unseenUrgent = ids.reduce(function (acc, id) { acc[id] = unseenUrgent[id]; return acc; }, {});
+    if (ids.length === 0 || lookingNow()) {
+      if (lookingNow()) unseenUrgent = {};
+      document.title = baseTitle;
+      document.body.classList.remove("alerting");
+      return;
+    }
+    var imminent = ids.some(function (id) { return unseenUrgent[id] === "imminent"; });
+    document.title = "(" + ids.length + ") " + (imminent ? "IMMINENT" : "HIGH") + " case waiting · " + baseTitle;
+    document.body.classList.add("alerting");
+  }
+
+  function afterChange() {
+    var rows = rowsEl.querySelectorAll("tr.case");
+    for (var i = limit; i < rows.length; i++) {
+      delete known[rows[i].getAttribute("data-id")];
+      rows[i].remove();
+    }
+    var drawn = Math.min(rows.length, limit);
+    emptyEl.hidden = drawn > 0;
+    var more = Math.max(0, waiting - drawn);
+    moreEl.hidden = more === 0;
+    moreEl.querySelector(".n").textContent = String(more);
+    // A row left the top and we do not know the next one: ask for the truth.
+    if (drawn < Math.min(limit, waiting)) requestResync();
+    tick();
+    updateTitle();
+  }
+
+  function applySnapshot(msg) {
+    lastSeq = msg.seq;
+    waiting = msg.waiting;
+    limit = msg.limit || limit;
+    clockOffset = Date.parse(msg.server_now) - Date.now();
+    countsEl.innerHTML = msg.counts_html;
+    var fresh = parseRows(msg.rows_html);
+    var previous = known;
+    known = {};
+    rowsEl.innerHTML = "";
+    fresh.forEach(function (tr) {
+      known[tr.getAttribute("data-id")] = parseInt(tr.getAttribute("data-version"), 10);
+      rowsEl.appendChild(tr);
+      noteUrgent(tr, previous[tr.getAttribute("data-id")] === undefined);
+    });
+    resyncPending = false;
+    restoreSelection();
+    afterChange();
+    if (window.htmx) window.htmx.process(rowsEl);
+  }
+
+  function applyUpdate(msg) {
+    if (lastSeq !== null && msg.seq <= lastSeq) return; // older than what is drawn
+    var gap = lastSeq !== null && msg.seq > lastSeq + 1;
+    lastSeq = msg.seq;
+    waiting = msg.waiting;
+    clockOffset = Date.parse(msg.server_now) - Date.now();
+    countsEl.innerHTML = msg.counts_html;
+    var current = known[msg.id];
+    if (current === undefined || msg.version > current) {
+      var old = document.getElementById("case-" + msg.id);
+      if (msg.op === "remove") {
+        if (old) old.remove();
+        delete known[msg.id];
+        delete unseenUrgent[msg.id];
+      } else {
+        var tr = parseRows(msg.html)[0];
+        var wasSelected = old && old.classList.contains("selected");
+        if (old) old.remove();
+        known[msg.id] = msg.version;
+        insertSorted(tr);
+        if (wasSelected) tr.classList.add("selected");
+        if (window.htmx) window.htmx.process(tr);
+        noteUrgent(tr, current === undefined);
+      }
+    }
+    afterChange();
+    if (gap) requestResync();
+  }
+
+  function requestResync() {
+    if (resyncPending || !socket || socket.readyState !== WebSocket.OPEN) return;
+    resyncPending = true;
+    socket.send(JSON.stringify({ type: "resync" }));
+  }
+
+  function showAlert(text) {
+    var div = document.createElement("div");
+    div.className = "alert";
+    div.setAttribute("role", "alert");
+    div.textContent = text;
+    alertsEl.prepend(div);
+    while (alertsEl.children.length > 5) alertsEl.lastChild.remove();
+  }
+
+  function onMessage(event) {
+    var msg;
+    try { msg = JSON.parse(event.data); } catch (e) { return; }
+    switch (msg.type) {
+      case "queue.snapshot": applySnapshot(msg); break;
+      case "queue.update": applyUpdate(msg); break;
+      case "queue.mine":
+        mineEl.innerHTML = msg.html;
+        if (msg.notice) showAlert(msg.notice);
+        tick();
+        break;
+      case "queue.presence": presenceEl.innerHTML = msg.html; break;
+      case "queue.alert": showAlert(msg.text); break;
+      default: break;
+    }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/queue/");
+    setConnection("connecting", attempt ? "Reconnecting…" : "Connecting…");
+    socket.onopen = function () {
+      attempt = 0;
+      setConnection("live", "Live");
+      heartbeatTimer = setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
+      }, HEARTBEAT_MS);
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = function (event) {
+      clearInterval(heartbeatTimer);
+      resyncPending = false;
+      if (event.code === 4401 || event.code === 403) {
+        setConnection("signed-out", "Signed out: sign in again to see the queue.");
+        return;
+      }
+      attempt += 1;
+      // Exponential backoff with jitter, so a restarted server is not stampeded.
+      var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
+      setConnection("offline", "Connection lost: reconnecting in " + Math.round(delay / 1000) + " s. The queue below may be out of date.");
+      setTimeout(connect, delay);
+    };
+  }
+
+  // --- ticking timers ---------------------------------------------------------------------
+  function fmt(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
+  }
+
+  function tick() {
+    var now = Date.now() + clockOffset;
+    var cells = document.querySelectorAll("[data-since]");
+    for (var i = 0; i < cells.length; i++) {
+      var since = Date.parse(cells[i].getAttribute("data-since"));
+      if (!isNaN(since)) cells[i].textContent = fmt((now - since) / 1000);
+    }
+  }
+
+  // --- keyboard ---------------------------------------------------------------------------
+  var selectedId = null;
+
+  function rowsList() { return Array.prototype.slice.call(rowsEl.querySelectorAll("tr.case")); }
+
+  function select(tr) {
+    rowsList().forEach(function (r) { r.classList.remove("selected"); r.removeAttribute("aria-selected"); });
+    if (!tr) { selectedId = null; return; }
+    tr.classList.add("selected");
+    tr.setAttribute("aria-selected", "true");
+    selectedId = tr.getAttribute("data-id");
+    tr.scrollIntoView({ block: "nearest" });
+  }
+
+  function restoreSelection() {
+    if (!selectedId) return;
+    select(document.getElementById("case-" + selectedId));
+  }
+
+  function move(step) {
+    var rows = rowsList();
+    if (!rows.length) return;
+    var i = rows.findIndex(function (r) { return r.getAttribute("data-id") === selectedId; });
+    i = i < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, i + step));
+    select(rows[i]);
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var tag = (e.target && e.target.tagName) || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return;
+    var current = selectedId && document.getElementById("case-" + selectedId);
+    if (e.key === "j" || e.key === "ArrowDown") { move(1); e.preventDefault(); }
+    else if (e.key === "k" || e.key === "ArrowUp") { move(-1); e.preventDefault(); }
+    else if (e.key === "c" && current) { current.querySelector("button.claim").click(); e.preventDefault(); }
+    else if ((e.key === "o" || e.key === "Enter") && current) { location.href = current.querySelector("a.open").getAttribute("href"); e.preventDefault(); }
+  });
+
+  rowsEl.addEventListener("click", function (e) {
+    var tr = e.target.closest("tr.case");
+    if (tr) select(tr);
+  });
+
+  ["focus", "visibilitychange", "pointerdown", "keydown"].forEach(function (name) {
+    (name === "visibilitychange" ? document : window).addEventListener(name, updateTitle);
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target === flashEl) setTimeout(function () { flashEl.innerHTML = ""; }, 8000);
+  });
+
+  rowsList().forEach(function (tr) { known[tr.getAttribute("data-id")] = parseInt(tr.getAttribute("data-version"), 10); });
+  setInterval(tick, 1000);
+  tick();
+  connect();
+})();

@@ -1,0 +1,107 @@
+"""A counselor's night, in Debian's Chromium driven by Playwright against a real daphne."""
+
+import json
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connection
+from standardwebhooks import Webhook
+
+from handoff.demo.sample import sample_handoff
+from tests.support.servers import daphne
+from tests.support.staff import PASSWORD, make_staff
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def post_handoff(base: str, slug: str, secret: str, level: str) -> str:
+    body = json.dumps(sample_handoff(level=level)).encode()
+    msg_id = f"msg_{uuid.uuid4().hex}"
+    now = datetime.now(tz=UTC)
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
+        "content-type": "application/json",
+    }
+    response = httpx.post(
+        f"{base}/api/v1/platforms/{slug}/handoffs", content=body, headers=headers, timeout=10
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#connection[data-state=live]")
+
+
+def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install.sh --browser installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    p = platform_factory()
+    make_staff("casey", display_name="Casey")
+    make_staff("jordan", display_name="Jordan")
+    database = connection.settings_dict["NAME"]
+
+    with daphne(database_name=database) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        casey = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        jordan_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+        jordan = jordan_ctx.new_page()
+        sign_in(casey, base, "casey")
+        sign_in(jordan, base, "jordan")
+        assert casey.is_visible("text=No one is waiting")
+
+        case_id = post_handoff(base, p.slug, p.inbound_secret, "imminent")
+
+        # Appears on both dashboards without a reload, and the tab title alerts.
+        row = f"#case-{case_id}"
+        casey.wait_for_selector(row)
+        jordan.wait_for_selector(row)
+        assert "Imminent" in casey.inner_text(row)
+        assert "summary pending" in casey.inner_text(row) or "machine" in casey.inner_text(row)
+        assert casey.inner_text("[data-testid=count-imminent]") == "1"
+        casey.screenshot(path=str(ARTIFACTS / "queue-new-imminent.png"), full_page=True)
+
+        # Jordan has the case page open, ready to claim, when Casey claims from the queue.
+        jordan_case = jordan_ctx.new_page()
+        jordan_case.goto(f"{base}/cases/{case_id}/")
+        casey.click(f"{row} button.claim")
+        casey.wait_for_url(f"{base}/cases/{case_id}/")
+        assert "held by Casey" in casey.inner_text("[data-testid=case-status]")
+        casey.screenshot(path=str(ARTIFACTS / "case-claimed.png"), full_page=True)
+
+        # The row leaves Jordan's queue at once...
+        jordan.wait_for_selector(row, state="detached")
+        assert jordan.is_visible("text=No one is waiting")
+        jordan.screenshot(path=str(ARTIFACTS / "queue-after-claim.png"), full_page=True)
+        # ...and Jordan's own attempt is refused with the owner's name.
+        jordan_case.click("form[action$='/claim'] button")
+        jordan_case.wait_for_selector("text=Already claimed by Casey.")
+        jordan_case.screenshot(path=str(ARTIFACTS / "claim-refused.png"), full_page=True)
+        browser.close()
