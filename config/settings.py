@@ -257,3 +257,11 @@ QUEUE_TARGET_SECONDS = {
 QUEUE_DISPLAY_LIMIT = env_int("QUEUE_DISPLAY_LIMIT", default=50)
 # A dashboard beats every PRESENCE_TIMEOUT_SECONDS / 3; silence past the timeout is offline.
 PRESENCE_TIMEOUT_SECONDS = env_int("PRESENCE_TIMEOUT_SECONDS", default=60)
+
+# --- Machine summary ------------------------------------------------------------------------
+# Dotted path of the engine class (handoff.summary.engine.SummaryEngine protocol).
+SUMMARY_ENGINE = env_str("SUMMARY_ENGINE", "handoff.summary.engine.RuleEngine")
+SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", default=3)
+# A summary asked for longer ago than this and still missing is asked for again.
+SUMMARY_RECONCILE_AFTER_SECONDS = env_int("SUMMARY_RECONCILE_AFTER_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["summary-reconcile"] = {"task": "handoff.summary_reconcile", "schedule": 30.0}

@@ -164,6 +164,10 @@ class Handoff(models.Model):
     )
     summary_headline = EncryptedTextField(blank=True, default="")
     summary_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    # The transcript version the summary was last asked for, and when: the reconciler re-asks
+    # for summaries whose task was lost between commit and enqueue.
+    summary_requested_version = models.PositiveIntegerField(default=0)
+    summary_requested_at = models.DateTimeField(null=True, blank=True)
     # Set once when the case waited past its tier's target; the tier then moved up one.
     breached_at = models.DateTimeField(null=True, blank=True)
 
@@ -387,3 +391,31 @@ class Callback(models.Model):
     def webhook_id(self) -> str:
         """The same on every retry, so the platform can de-duplicate."""
         return f"msg_{self.id.hex}"
+
+
+class HandoffSummary(models.Model):
+    """One machine summary of one transcript version. The unique constraint makes a retried or
+    duplicated task a no-op."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="summaries")
+    transcript_version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=SummaryStatus.choices)
+    engine = models.CharField(max_length=64)
+    engine_version = models.CharField(max_length=32)
+    suggested_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    # The whole structured summary; it quotes the transcript, so it is encrypted like it.
+    data = EncryptedJSONField(null=True, blank=True)
+    # Why a summary is unavailable: an exception's class and the engine's own words, never input.
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["handoff", "transcript_version"],
+                name="summary_unique_per_transcript_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"summary v{self.transcript_version} of {self.handoff_id}"

@@ -25,6 +25,7 @@ from handoff.models import (
     WebhookDelivery,
 )
 from handoff.realtime.broadcast import case_changed_on_commit
+from handoff.summary.services import summary_request_on_commit
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def _handoff_insert(*, platform: Platform, data: schema.HandoffCreate) -> Handof
     )
     callback_enqueue(handoff=handoff, event=CallbackEvent.QUEUED)
     case_changed_on_commit(handoff=handoff, owners=[], event="handoff.queued")
+    summary_request_on_commit(handoff=handoff)
     return handoff
 
 
@@ -274,6 +276,7 @@ def messages_append(
                 owners=[handoff.claimed_by_id] if handoff.claimed_by_id else [],
                 event="handoff.messages",
             )
+            summary_request_on_commit(handoff=handoff)
             answer = Answer(
                 status=202,
                 body={

@@ -10,10 +10,11 @@ understand a short answer ("yes" to "do you have a plan?") or a bare "tonight" t
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, overload
 
 from handoff.summary import lexicon as lx
 from handoff.summary.language import detect_language, language_name
@@ -69,6 +70,27 @@ class _Msg:
     text: str
     sentences: list[tuple[int, int]] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
+    # Sentence-level context (hypothetical, joke, lyric, past) asked once per sentence, not per
+    # match: a sentence with five risk words is read once.
+    context: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    def sentence_has(self, flag: int, s0: int, s1: int) -> bool:
+        key = (flag, s0)
+        found = self.context.get(key)
+        if found is None:
+            text = self.text
+            if flag == lx.HYP:
+                found = lx.HYPOTHETICAL.search(text, s0, s1) is not None
+            elif flag == lx.JOKE:
+                found = lx.JOKE_RE.search(text, s0, s1) is not None and not lx.NOT_JOKING.search(
+                    text
+                )
+            elif flag == lx.LYRIC:
+                found = lx.LYRIC_RE.search(text, 0, s1) is not None
+            else:
+                found = lx.PAST_MARKERS.search(text, s0, s1) is not None
+            self.context[key] = found
+        return found
 
     def sentence(self, pos: int) -> tuple[int, int]:
         if not self.sentences:
@@ -88,6 +110,14 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
     if pos < len(text) or not out:
         out.append((pos, len(text)))
     return out
+
+
+def _lower(text: str) -> str:
+    """Lowercase without changing any offset (a few letters, like "İ", grow when lowercased)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -137,8 +167,8 @@ def _third_party(msg: _Msg, start: int, s0: int) -> bool:
 def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
     text = msg.text
     clause_start = s0
-    for m in lx.CLAUSE_BREAK.finditer(text, s0, start):
-        clause_start = m.end()
+    for brk in lx.CLAUSE_BREAK.finditer(text, s0, start):
+        clause_start = brk.end()
     m = lx.NEGATORS.search(text, clause_start, start)
     if m is not None and not lx.NEGATION_EXCEPT.match(m.group("rest") or ""):
         return True
@@ -149,65 +179,55 @@ def _rejected(msg: _Msg, hit_start: int, hit_end: int, checks: int) -> str | Non
     """Return why a match does not count as the person's current risk, or None if it does."""
     s0, s1 = msg.sentence(hit_start)
     text = msg.text
-    if checks & lx.HYP and lx.HYPOTHETICAL.search(text, s0, s1):
-        return "hypothetical"
-    if (
-        checks & lx.JOKE
-        and lx.JOKE_RE.search(text, s0, s1)
-        and not lx.NOT_JOKING.search(text)
+    if checks & lx.HYP and (
+        msg.sentence_has(lx.HYP, s0, s1) or lx.QUESTION_FRAME.search(text, s0, hit_start)
     ):
+        return "hypothetical"
+    if checks & lx.JOKE and msg.sentence_has(lx.JOKE, s0, s1):
         return "joke"
-    if checks & lx.LYRIC and lx.LYRIC_RE.search(text, 0, s1):
+    if checks & lx.LYRIC and msg.sentence_has(lx.LYRIC, s0, s1):
         return "lyric"
     if checks & lx.THIRD and _third_party(msg, hit_start, s0):
         return "third"
     if checks & lx.NEG and _negated(msg, hit_start, hit_end, s0, s1):
         return "negated"
-    if checks & lx.PAST and lx.PAST_MARKERS.search(text, s0, s1):
+    if checks & lx.PAST and msg.sentence_has(lx.PAST, s0, s1):
         return "past"
     return None
 
 
-_ACT_KIND: tuple[tuple[str, MeansKind], ...] = (
-    ("bleach", "poison"),
-    ("antifreeze", "poison"),
-    ("poison", "poison"),
-    ("cleaner", "poison"),
-    ("cut", "cutting"),
-    ("slit", "cutting"),
-    ("stabbed", "cutting"),
-    ("hung", "hanging"),
-    ("rope", "hanging"),
-    ("noose", "hanging"),
-    ("belt", "hanging"),
-    ("cord", "hanging"),
-    ("jump", "heights"),
-    ("bridge", "heights"),
-    ("roof", "heights"),
-    ("ledge", "heights"),
-    ("edge", "heights"),
-    ("railing", "heights"),
-    ("cliff", "heights"),
-    ("balcony", "heights"),
-    ("overpass", "heights"),
-    ("floor", "heights"),
-    ("garage", "heights"),
-    ("tracks", "vehicle"),
-    ("car", "poison"),
-    ("engine", "poison"),
-    ("shot", "firearm"),
-    ("gun", "firearm"),
-    ("barrel", "firearm"),
-    ("drown", "other"),
+# Which means an attempt or a short answer names, first match wins: "the car is running in the
+# garage" is poison (exhaust), not heights.
+_ACT_WORDS: tuple[tuple[str, MeansKind], ...] = (
+    (r"\b(?:pills?|meds|medications?|tablets|\d+\s*mg|overdos\w*|od)\b|💊", "medication"),
+    (
+        r"\b(?:bleach|antifreeze|poison|cleaner|lye|pesticide|car|engine|exhaust|gas)\b",
+        "poison",
+    ),
+    (r"\b(?:guns?|shot|shotgun|pistol|rifle|barrel|firearms?|weapons?)\b", "firearm"),
+    (r"\b(?:hung|hang|rope|noose|belt|cord)\b", "hanging"),
+    (r"\b(?:cut|slit|stabbed|bleeding|blood|razor|knife|blade)\b", "cutting"),
+    (r"\b(?:tracks|train|traffic)\b", "vehicle"),
+    (
+        r"\b(?:jump\w*|bridge|roof\w*|ledge|edge|railing|cliff|balcony|overpass|floor|garage)\b",
+        "heights",
+    ),
+    (r"\bdrown\w*\b", "other"),
+)
+_ACT_KIND: tuple[tuple[re.Pattern[str], MeansKind], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind) for pattern, kind in _ACT_WORDS
 )
 
 
-def _act_kind(fragment: str) -> MeansKind:
-    low = fragment.lower()
-    for word, kind in _ACT_KIND:
-        if word in low:
+@overload
+def _act_kind(fragment: str) -> MeansKind: ...
+@overload
+def _act_kind(fragment: str, default: None) -> MeansKind | None: ...
+def _act_kind(fragment: str, default: MeansKind | None = "medication") -> MeansKind | None:
+    for pattern, kind in _ACT_KIND:
+        if pattern.search(fragment):
             return kind
-    return "medication"
+    return default
 
 
 class _Reader:
@@ -231,9 +251,9 @@ class _Reader:
             offsets.append(pos)
             parts.append(self.msgs[i].text)
             pos += len(self.msgs[i].text) + len(_SEP)
-        big = _SEP.join(parts)
-        for rule in lx.RULES:
-            for m in rule.pattern.finditer(big):
+        big = _lower(_SEP.join(parts))
+        for rule, fast in lx.FAST_RULES:
+            for m in fast.finditer(big):
                 k = bisect_right(offsets, m.start()) - 1
                 msg = self.msgs[order[k]]
                 start = m.start() - offsets[k]
@@ -243,7 +263,8 @@ class _Reader:
                 self._consider(rule, msg, start, end)
 
     def _consider(self, rule: lx.Rule, msg: _Msg, start: int, end: int) -> None:
-        why = _rejected(msg, start, end, rule.checks)
+        checks = rule.checks | (lx.PAST if rule.kind == "means" else 0)
+        why = _rejected(msg, start, end, checks)
         span = _evidence_span(msg, start, end)
         hit = _Hit(rule.kind, rule.code, msg.index, start, end, span, rule.strong, rule.code)
         if rule.kind == "means":
@@ -254,8 +275,12 @@ class _Reader:
                     hit.access = False
                     self.hits.append(hit)
                 return
+            if rule.code == "medication" and lx.ON_MEDS.search(msg.text, s0, start):
+                return  # "I'm on antidepressants": treatment, not a method
             if lx.POSSESSION.search(msg.text, s0, s1):
                 hit.access = True
+                if why == "third":
+                    why = None  # "my dad keeps a gun in his closet": access in the household
         if why == "third" and (
             rule.kind == "attempt"
             or rule.code in ("suicidal_ideation", "expressed_intent", "plan", "self_harm")
@@ -275,10 +300,14 @@ class _Reader:
         for i, msg in self.msgs.items():
             if i == 0 or self.transcript[i - 1].role != "assistant":
                 continue
+            question = self.transcript[i - 1].text
+            age = lx.AGE_ANSWER.match(msg.text)
+            if age is not None and lx.AGE_QUESTION.search(question):
+                span = _evidence_span(msg, age.start(), age.end())
+                self.hits.append(_Hit("minor", "age", i, age.start(), age.end(), span, label="age"))
             m = lx.AFFIRMATIVE.match(msg.text)
             if m is None:
                 continue
-            question = self.transcript[i - 1].text
             span = _evidence_span(msg, m.start(), m.end())
             for code, pattern in lx.QUESTION_TOPICS:
                 q = pattern.search(question)
@@ -290,8 +319,8 @@ class _Reader:
                     hit.near = True
                     self.hits.append(hit)
                 elif code == "access_to_means":
-                    kind = _act_kind(question[q.start() : q.end()])
-                    hit = _Hit("means", kind, i, m.start(), m.end(), span, label=label)
+                    kind = _act_kind(msg.text, None) or _act_kind(question[q.start() : q.end()])
+                    hit = _Hit("means", kind, i, m.start(), m.end(), span, False, label)
                     hit.access = True
                     self.hits.append(hit)
                 else:
@@ -333,19 +362,36 @@ def _resolve(reader: _Reader) -> _Result:
     hits = reader.hits
     res = _Result(third=list(reader.third))
     risk_msgs: set[int] = set()
+    intent_msgs: set[int] = set()
     for h in hits:
         if (
             (h.kind == "indicator" and h.code in _RISK_CODES)
             or (h.kind == "means" and h.strong and h.access is not False)
-            or h.kind in ("attempt", "risk_to_others")
+            or (h.kind == "attempt" and h.code not in ("state", "location"))
         ):
             risk_msgs.add(h.message)
+        if (h.kind == "indicator" and h.code in ("expressed_intent", "plan")) or (
+            h.kind == "attempt" and h.code not in ("state", "location")
+        ):
+            intent_msgs.add(h.message)
     for i, msg in reader.msgs.items():
         if i not in risk_msgs and lx.ANAPHORA.search(msg.text):
             risk_msgs.add(i)
     transcript_risk = bool(risk_msgs) or any(
         h.kind == "indicator" and h.code in _DESIRE for h in hits
     )
+    # Risk spread over messages: a weak word ("the bridge", "tonight") counts when risk was said
+    # within two of the person's messages either side.
+    order = list(reader.msgs)
+    position = {m: k for k, m in enumerate(order)}
+    risk_positions = sorted(position[m] for m in risk_msgs)
+    intent_positions = sorted(position[m] for m in intent_msgs)
+
+    def near(message: int, positions: list[int], reach: int = 2) -> bool:
+        k = position[message]
+        j = bisect_right(positions, k + reach) - 1
+        return j >= 0 and positions[j] >= k - reach
+
     # Sentences that hold intent, a plan, an attempt or a strong method: weak time words ("now",
     # "today") count only there.
     intent_sentences: set[tuple[int, tuple[int, int]]] = set()
@@ -369,12 +415,28 @@ def _resolve(reader: _Reader) -> _Result:
                 if transcript_risk:
                     res.means.setdefault(h.code, []).append(h)
                 continue
-            if h.strong or h.message in risk_msgs:
+            # A weak word names the method when risk is in its message, or intent is near, or
+            # (without a possession) risk is near. "My dad keeps a gun" after "I want to die"
+            # is access; after "I'm going to do it" it is the method too.
+            if h.label.startswith("answered"):
                 res.means.setdefault(h.code, []).append(h)
-                if h.label.startswith("answered"):
-                    res.add("access_to_means", h)
-                else:
-                    res.add("method_stated", h)
+                res.add("access_to_means", h)
+                continue
+            asked = h.message > 0 and (
+                reader.transcript[h.message - 1].role == "assistant"
+                and lx.QUESTION_TOPICS_BY_CODE["access_to_means"].search(
+                    reader.transcript[h.message - 1].text
+                )
+                is not None
+            )
+            if (
+                h.strong
+                or h.message in risk_msgs
+                or near(h.message, intent_positions)
+                or (not asked and near(h.message, risk_positions))
+            ):
+                res.means.setdefault(h.code, []).append(h)
+                res.add("method_stated", h)
                 if h.access:
                     res.add("access_to_means", h)
             elif h.access and transcript_risk:
@@ -385,7 +447,14 @@ def _resolve(reader: _Reader) -> _Result:
                 if (h.message, msg.sentence(h.start)) in intent_sentences:
                     res.timeframe.append(h)
                     h.near = True
-            elif h.message in risk_msgs or (
+            elif (
+                h.message in risk_msgs
+                or (
+                    near(h.message, risk_positions)
+                    and len(msg.text[slice(*msg.sentence(h.start))].split())
+                    <= lx.TIMING_ANSWER_WORDS
+                )
+            ) or (
                 transcript_risk
                 and h.message > 0
                 and reader.transcript[h.message - 1].role == "assistant"
@@ -403,9 +472,12 @@ def _resolve(reader: _Reader) -> _Result:
             res.add("timeframe", h)
     # Intent, a plan or an attempt in progress is also thinking about suicide: the desire domain
     # must not read empty when the person says "I'm doing it tonight".
-    for code in ("expressed_intent", "plan", "attempt_in_progress"):
+    for code in ("expressed_intent", "plan", "attempt_in_progress", "method_stated", "rehearsal"):
         for h in res.indicators.get(code, []):
             res.add("suicidal_ideation", h)
+    # "I don't want to die" is ambivalence only where there is something to be ambivalent about.
+    if "ambivalence" in res.indicators and not any(c in _DESIRE for c in res.indicators):
+        del res.indicators["ambivalence"]
     _places_and_substances(reader, res, risk_msgs, transcript_risk)
     return res
 
@@ -418,9 +490,11 @@ def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) ->
     if h.code == "answer":
         now = True
     elif h.code == "act":
-        now = not past or present and not past
+        now = not past or (present and not past)
     elif h.code == "tried":
         now = present and not past
+    elif h.code == "danger":
+        now = True
     else:  # "state" and "location" read as now, but only when the conversation is about risk
         if not transcript_risk:
             return
@@ -430,11 +504,15 @@ def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) ->
         res.in_progress.append(h)
         res.add("attempt_in_progress", h)
         if h.code != "answer":
-            kind = _act_kind(text[h.start : h.end])
+            # A location or a state names its means in the rest of the sentence ("I'm at the top
+            # of the parking garage").
+            whole = h.code in ("location", "danger", "state")
+            kind = _act_kind(text[s0:s1] if whole else text[h.start : h.end])
             res.means.setdefault(kind, []).append(h)
             res.add("method_stated", h)
-            if h.code == "location":
-                h.access = True
+            if h.code in ("location", "danger") and kind not in ("cutting", "medication"):
+                h.access = True  # at the bridge, the rope on the neck: the means is at hand
+                res.add("access_to_means", h)
     else:
         res.add("prior_attempt", h)
 

@@ -24,34 +24,257 @@ LANGUAGE_NAMES: dict[str, str] = {
 # languages ("a", "de", "que", "no") are left out so they do not blur the counts.
 _STOP_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        "i me my the and is are was to of it that this you what don't dont can't cant im i'm "
-        "just want with have not be so but about do feel know like anymore they he she we "
-        "anyone everyone myself would will going gonna wanna really".split()
+        [
+            "i",
+            "me",
+            "my",
+            "the",
+            "and",
+            "is",
+            "are",
+            "was",
+            "to",
+            "of",
+            "it",
+            "that",
+            "this",
+            "you",
+            "what",
+            "don't",
+            "dont",
+            "can't",
+            "cant",
+            "im",
+            "i'm",
+            "just",
+            "want",
+            "with",
+            "have",
+            "not",
+            "be",
+            "so",
+            "but",
+            "about",
+            "do",
+            "feel",
+            "know",
+            "like",
+            "anymore",
+            "they",
+            "he",
+            "she",
+            "we",
+            "anyone",
+            "everyone",
+            "myself",
+            "would",
+            "will",
+            "going",
+            "gonna",
+            "wanna",
+            "really",
+        ]
     ),
     "es": frozenset(
-        "yo el los las una quiero tengo estoy muy pero porque nadie nada mi mis esta está "
-        "ya más mas también tambien cuando donde dónde hoy noche morir vida puedo siento "
-        "solo sola ayuda necesito matarme hacer eso sé ahora".split()
+        [
+            "yo",
+            "el",
+            "los",
+            "las",
+            "una",
+            "quiero",
+            "tengo",
+            "estoy",
+            "muy",
+            "pero",
+            "porque",
+            "nadie",
+            "nada",
+            "mi",
+            "mis",
+            "esta",
+            "está",
+            "ya",
+            "más",
+            "mas",
+            "también",
+            "tambien",
+            "cuando",
+            "donde",
+            "dónde",
+            "hoy",
+            "noche",
+            "morir",
+            "vida",
+            "puedo",
+            "siento",
+            "solo",
+            "sola",
+            "ayuda",
+            "necesito",
+            "matarme",
+            "hacer",
+            "eso",
+            "sé",
+            "ahora",
+        ]
     ),
     "fr": frozenset(
-        "je le les une et est suis pas ne mais pourquoi personne rien mon ma mes avec "
-        "j'ai veux plus aujourd'hui ce soir mourir vie peux sens seul seule aide besoin "
-        "faire c'est il elle nous vous très".split()
+        [
+            "je",
+            "le",
+            "les",
+            "une",
+            "et",
+            "est",
+            "suis",
+            "pas",
+            "ne",
+            "mais",
+            "pourquoi",
+            "personne",
+            "rien",
+            "mon",
+            "ma",
+            "mes",
+            "avec",
+            "j'ai",
+            "veux",
+            "plus",
+            "aujourd'hui",
+            "ce",
+            "soir",
+            "mourir",
+            "vie",
+            "peux",
+            "sens",
+            "seul",
+            "seule",
+            "aide",
+            "besoin",
+            "faire",
+            "c'est",
+            "il",
+            "elle",
+            "nous",
+            "vous",
+            "très",
+        ]
     ),
     "de": frozenset(
-        "ich der die das und ist bin nicht aber warum niemand nichts mein meine mit "
-        "habe will mehr heute abend sterben leben kann fühle allein hilfe brauche "
-        "machen es er sie wir ihr sehr auch".split()
+        [
+            "ich",
+            "der",
+            "die",
+            "das",
+            "und",
+            "ist",
+            "bin",
+            "nicht",
+            "aber",
+            "warum",
+            "niemand",
+            "nichts",
+            "mein",
+            "meine",
+            "mit",
+            "habe",
+            "will",
+            "mehr",
+            "heute",
+            "abend",
+            "sterben",
+            "leben",
+            "kann",
+            "fühle",
+            "allein",
+            "hilfe",
+            "brauche",
+            "machen",
+            "es",
+            "er",
+            "sie",
+            "wir",
+            "ihr",
+            "sehr",
+            "auch",
+        ]
     ),
     "pt": frozenset(
-        "eu os uma estou muito mas porque ninguém ninguem nada meu minha com tenho quero "
-        "mais hoje noite morrer vida posso sinto sozinho sozinha ajuda preciso fazer "
-        "isso ele ela nós você voce não nao também".split()
+        [
+            "eu",
+            "os",
+            "uma",
+            "estou",
+            "muito",
+            "mas",
+            "porque",
+            "ninguém",
+            "ninguem",
+            "nada",
+            "meu",
+            "minha",
+            "com",
+            "tenho",
+            "quero",
+            "mais",
+            "hoje",
+            "noite",
+            "morrer",
+            "vida",
+            "posso",
+            "sinto",
+            "sozinho",
+            "sozinha",
+            "ajuda",
+            "preciso",
+            "fazer",
+            "isso",
+            "ele",
+            "ela",
+            "nós",
+            "você",
+            "voce",
+            "não",
+            "nao",
+            "também",
+        ]
     ),
     "it": frozenset(
-        "io il gli una sono non ma perché nessuno niente mio mia con ho voglio più oggi "
-        "stasera morire vita posso sento solo sola aiuto bisogno fare questo lui lei noi "
-        "anche".split()
+        [
+            "io",
+            "il",
+            "gli",
+            "una",
+            "sono",
+            "non",
+            "ma",
+            "perché",
+            "nessuno",
+            "niente",
+            "mio",
+            "mia",
+            "con",
+            "ho",
+            "voglio",
+            "più",
+            "oggi",
+            "stasera",
+            "morire",
+            "vita",
+            "posso",
+            "sento",
+            "solo",
+            "sola",
+            "aiuto",
+            "bisogno",
+            "fare",
+            "questo",
+            "lui",
+            "lei",
+            "noi",
+            "anche",
+        ]
     ),
 }
 
@@ -69,17 +292,31 @@ _LETTER_HINTS: dict[str, re.Pattern[str]] = {
 _MIN_EVIDENCE = 3
 
 
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOP_WORDS.items():
+    for _w in _words:
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
+
+# Enough text to tell a language apart; reading a 2,000-message chat in full would add nothing.
+_MAX_CHARS = 4000
+
+
 def detect_language(texts: Iterable[str]) -> str:
     """Return an ISO 639-1 code; ``"en"`` when unsure."""
     counts = dict.fromkeys(_STOP_WORDS, 0.0)
+    budget: list[str] = []
+    size = 0
     for text in texts:
-        for match in _WORD.finditer(text.lower()):
-            word = match.group().replace("’", "'")
-            for lang, words in _STOP_WORDS.items():
-                if word in words:
-                    counts[lang] += 1
-        for lang, pattern in _LETTER_HINTS.items():
-            counts[lang] += 0.5 * min(len(pattern.findall(text)), 6)
+        budget.append(text)
+        size += len(text)
+        if size >= _MAX_CHARS:
+            break
+    sample = "\n".join(budget)
+    for word in _WORD.findall(sample.lower().replace("’", "'")):
+        for lang in _LANGS_OF.get(word, ()):
+            counts[lang] += 1
+    for lang, pattern in _LETTER_HINTS.items():
+        counts[lang] += 0.5 * min(len(pattern.findall(sample)), 6)
     best = max(counts, key=lambda lang: (counts[lang], lang == "en"))
     if best == "en" or counts[best] < _MIN_EVIDENCE:
         return "en"

@@ -1,0 +1,134 @@
+"""The labelled evaluation set: floors the engine must keep, and invariants on every summary.
+
+The floors are justified in docs/summary.md: recall on the dangerous signals (an attempt in
+progress, method, plan, intent, timeframe) is held high because a miss there can cost a life;
+precision floors are lower because a false alarm costs a counselor a few seconds of reading.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handoff.summary.evaluate import TIERS, Report, evaluate, load_cases
+from handoff.summary.lexicon import INDICATOR_CODES
+from handoff.summary.types import TIER_ORDER
+
+CASES = load_cases()
+
+# Recall floors for the signals that decide an imminent-risk response.
+DANGEROUS_RECALL = {
+    "attempt_in_progress": 0.95,
+    "flag:attempt_in_progress": 0.95,
+    "method_stated": 0.9,
+    "plan": 0.9,
+    "expressed_intent": 0.9,
+    "timeframe": 0.9,
+    "access_to_means": 0.85,
+}
+RECALL_FLOOR = 0.8
+PRECISION_FLOOR = 0.75
+MIN_SUPPORT = 3  # below this a ratio is noise; such labels are still reported
+TIER_EXACT_FLOOR = 0.9
+MAX_UNDER_TRIAGED = 0.05  # share of cases suggested below their labelled tier
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return evaluate(CASES)
+
+
+def test_set_is_large_and_covers_everything() -> None:
+    assert len(CASES) >= 220
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids))
+    labelled = {code for c in CASES for code in c["expected"]["indicators"]}
+    assert set(INDICATOR_CODES) <= labelled
+    assert {c["expected"]["tier"] for c in CASES} == set(TIERS)
+    tags = {t for c in CASES for t in c["tags"]}
+    for tag in (
+        "negation",
+        "past",
+        "third_party",
+        "joke",
+        "lyric",
+        "minor",
+        "attempt",
+        "multi",
+        "long",
+        "non_english",
+        "hypothetical",
+        "slang",
+        "holdout",
+    ):
+        assert tag in tags, tag
+    assert sum(len(c["transcript"]) >= 200 for c in CASES) >= 5
+
+
+def test_no_imminent_case_is_suggested_below_high(report: Report) -> None:
+    assert report.imminent_below_high == []
+
+
+def test_tier_confusion_within_bounds(report: Report) -> None:
+    assert report.tier_accuracy >= TIER_EXACT_FLOOR
+    assert len(report.under_triaged) <= MAX_UNDER_TRIAGED * report.cases
+    # Never two tiers too low.
+    for want in TIERS:
+        for got in TIERS:
+            if TIER_ORDER[want] - TIER_ORDER[got] >= 2:
+                assert report.confusion[want][got] == 0, (want, got)
+
+
+def test_languages(report: Report) -> None:
+    assert report.language_errors == []
+
+
+@pytest.mark.parametrize("label", sorted(DANGEROUS_RECALL))
+def test_dangerous_recall(report: Report, label: str) -> None:
+    score = report.scores[label]
+    assert score.support >= MIN_SUPPORT
+    assert score.recall >= DANGEROUS_RECALL[label], (label, score)
+
+
+def test_every_label_meets_its_floors(report: Report) -> None:
+    low: list[str] = []
+    for label, score in report.scores.items():
+        if score.support < MIN_SUPPORT:
+            continue
+        if score.recall < RECALL_FLOOR or score.precision < PRECISION_FLOOR:
+            low.append(f"{label}: p={score.precision:.2f} r={score.recall:.2f}")
+    assert low == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_summary_invariants(report: Report, case: dict[str, Any]) -> None:
+    summary = report.summaries[case["id"]]
+    transcript = case["transcript"]
+    spans = list(summary.evidence) + list(summary.key_quotes)
+    spans += [e for i in summary.indicators for e in i.evidence]
+    spans += [e for m in summary.means for e in m.evidence]
+    for findings in (
+        summary.timeframe,
+        summary.attempt_in_progress,
+        summary.places,
+        summary.substances,
+        summary.risk_to_others,
+        summary.minor_signs,
+        summary.third_party,
+    ):
+        spans += [e for f in findings for e in f.evidence]
+    everywhere = {(e.message, e.start, e.end) for e in summary.evidence}
+    for e in spans:
+        assert 0 <= e.message < len(transcript)
+        line = transcript[e.message]
+        assert line["role"] == "user"
+        assert 0 <= e.start < e.end <= len(line["text"])
+        assert line["text"][e.start : e.end] == e.text
+        assert (e.message, e.start, e.end) in everywhere
+    keys = [(e.message, e.start, e.end) for e in summary.evidence]
+    assert keys == sorted(set(keys))
+    assert len(summary.headline) <= 160
+    assert len(summary.cad_line) <= 200
+    assert len(summary.key_quotes) <= 5
+    assert summary.tier_reasons
