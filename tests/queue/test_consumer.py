@@ -121,3 +121,29 @@ async def test_presence_shows_who_is_online(platform_factory) -> None:
     presence = await _receive_type(comm1, "queue.presence")
     assert "Bo" not in presence["html"] and "Amal" in presence["html"]
     await comm1.disconnect()
+
+
+async def test_summary_appears_live_on_the_dashboard(platform_factory) -> None:
+    from handoff.summary.services import summary_build
+
+    p = await sync_to_async(platform_factory)()
+    user = await sync_to_async(make_staff)("sam")
+    body = handoff_body(
+        transcript=[
+            {"role": "user", "text": "I already took 40 pills", "at": "2026-11-27T02:01:40Z"}
+        ]
+    )
+    posted = await sync_to_async(post_signed)(Client(), p.url(), secret=p.inbound_secret, body=body)
+    case_id = posted.json()["id"]
+    comm = _communicator(await sync_to_async(session_cookie)(user))
+    assert (await comm.connect())[0]
+    snapshot = await _receive_type(comm, "queue.snapshot")
+    assert "summary pending" in snapshot["rows_html"]
+
+    await sync_to_async(summary_build)(handoff_id=case_id, transcript_version=1)
+
+    update = await _receive_type(comm, "queue.update")
+    assert update["id"] == case_id and update["op"] == "upsert"
+    assert "Machine-made summary" in update["html"] and "summary pending" not in update["html"]
+    assert update["tier"] == "imminent"
+    await comm.disconnect()
