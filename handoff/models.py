@@ -30,12 +30,20 @@ class Status(models.TextChoices):
     QUEUED = "queued", "Queued"
     CLAIMED = "claimed", "Claimed"
     IN_CONTACT = "in_contact", "In contact"
+    # An emergency call was placed; open until the counselor records whether emergency
+    # services reached the person.
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-OPEN_STATUSES = (Status.QUEUED, Status.CLAIMED, Status.IN_CONTACT)
-OWNED_STATUSES = (Status.CLAIMED, Status.IN_CONTACT)
+OWNED_STATUSES = (Status.CLAIMED, Status.IN_CONTACT, Status.AWAITING_CONFIRMATION)
+OPEN_STATUSES = (Status.QUEUED, *OWNED_STATUSES)
+
+
+def platform_status(status: str) -> str:
+    """What a platform may learn: never that an emergency call is being confirmed."""
+    return Status.IN_CONTACT if status == Status.AWAITING_CONFIRMATION else status
 
 
 class Outcome(models.TextChoices):
@@ -118,7 +126,7 @@ class Handoff(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="handoffs")
     external_id = models.CharField(max_length=128)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
 
     tier = models.CharField(max_length=16, choices=Tier.choices)
     # Kept by the database so the live-queue index can order by it.
@@ -195,11 +203,13 @@ class Handoff(models.Model):
                 condition=Q(status__in=Status.values), name="handoff_status_valid"
             ),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="handoff_tier_valid"),
-            # Exactly one owner while owned, none otherwise.
+            # Exactly one owner while owned, none while waiting or withdrawn; a closed case
+            # keeps the counselor who closed it.
             models.CheckConstraint(
                 condition=(
                     Q(status__in=OWNED_STATUSES, claimed_by__isnull=False)
-                    | (~Q(status__in=OWNED_STATUSES) & Q(claimed_by__isnull=True))
+                    | Q(status__in=[Status.QUEUED, Status.WITHDRAWN], claimed_by__isnull=True)
+                    | Q(status=Status.CLOSED)
                 ),
                 name="handoff_owner_matches_status",
             ),
@@ -251,7 +261,8 @@ class Role(models.TextChoices):
 
 
 class TranscriptMessage(models.Model):
-    """One message of the conversation. Append-only; seq orders them within a case."""
+    """One message of the conversation. Append-only; seq orders them within a case. A
+    counselor's relayed text is a message too, with the callback that carries it."""
 
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveIntegerField()
@@ -259,6 +270,12 @@ class TranscriptMessage(models.Model):
     text = EncryptedTextField()
     at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    callback = models.OneToOneField(
+        "Callback", on_delete=models.SET_NULL, null=True, blank=True, related_name="relayed"
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["handoff", "seq"]
@@ -285,6 +302,19 @@ class EventKind(models.TextChoices):
     SUMMARY_FAILED = "summary_failed", "Summary unavailable"
     VIEWED = "viewed", "Viewed"
     VIEWED_PERSONAL = "viewed_personal", "Viewed personal data"
+    EXPORTED = "exported", "Exported"
+    CONTACT_ATTEMPT = "contact_attempt", "Contact attempt"
+    NOTE_ADDED = "note_added", "Note added"
+    NOTE_EDITED = "note_edited", "Note edited"
+    ASSESSMENT_RECORDED = "assessment_recorded", "Risk assessment recorded"
+    MESSAGE_RELAYED = "message_relayed", "Message relayed"
+    MOBILE_CRISIS_REQUESTED = "mobile_crisis_requested", "Mobile crisis team requested"
+    MOBILE_CRISIS_UPDATE = "mobile_crisis_update", "Mobile crisis team update"
+    EMERGENCY_CALL_RECORDED = "emergency_call_recorded", "Emergency call recorded"
+    EMERGENCY_CONFIRMATION = "emergency_confirmation", "Emergency contact confirmation"
+    CONFIRMATION_OVERDUE = "confirmation_overdue", "Emergency confirmation overdue"
+    FOLLOW_UP_DUE = "follow_up_due", "Follow-up due"
+    AMENDED = "amended", "Amended by supervisor"
     CLOSED = "closed", "Closed"
 
 
@@ -419,3 +449,44 @@ class HandoffSummary(models.Model):
 
     def __str__(self) -> str:
         return f"summary v{self.transcript_version} of {self.handoff_id}"
+
+
+class CallbackAttempt(models.Model):
+    """One try at delivering a callback: what the platform answered, or why it did not."""
+
+    callback = models.ForeignKey(Callback, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The exception's class or "HTTP <code>": never the platform's response body.
+    error = models.CharField(max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["callback", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["callback", "number"], name="callback_attempt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.callback_id}"
+
+
+# The case workspace and the directories live in their own modules; importing them here is what
+# makes them part of this app's models.
+from handoff.directory.models import (  # noqa: E402, F401
+    EmergencyCenter,
+    EmergencyCenterPostalCode,
+    MobileCrisisTeam,
+)
+from handoff.dispositions.models import (  # noqa: E402, F401
+    Amendment,
+    ContactAttempt,
+    Disposition,
+    EmergencyCall,
+    FollowUp,
+    MobileCrisisDispatch,
+    MobileCrisisStatusUpdate,
+    Note,
+    RiskAssessment,
+)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff
+from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff, platform_status
 
 
 def callback_payload(
@@ -16,7 +16,7 @@ def callback_payload(
     data: dict[str, object] = {
         "id": str(handoff.id),
         "external_id": handoff.external_id,
-        "status": handoff.status,
+        "status": platform_status(handoff.status),
         "at": now.isoformat().replace("+00:00", "Z"),
     }
     if text is not None:

@@ -23,6 +23,7 @@ from handoff.models import (
     Status,
     TranscriptMessage,
     WebhookDelivery,
+    platform_status,
 )
 from handoff.realtime.broadcast import case_changed_on_commit
 from handoff.summary.services import summary_request_on_commit
@@ -281,7 +282,7 @@ def messages_append(
                 status=202,
                 body={
                     "id": str(handoff.id),
-                    "status": handoff.status,
+                    "status": platform_status(handoff.status),
                     "messages_accepted": len(data.messages),
                 },
             )
@@ -336,7 +337,9 @@ def handoff_withdraw(
                     event="handoff.withdraw_after_claim",
                     notice=WITHDRAW_NOTICE[data.reason],
                 )
-            answer = Answer(status=202, body={"id": str(handoff.id), "status": handoff.status})
+            answer = Answer(
+                status=202, body={"id": str(handoff.id), "status": platform_status(handoff.status)}
+            )
             _finish_delivery(delivery, answer, handoff.id)
             return answer
     return delivery_replay(platform=platform, webhook_id=webhook_id)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from handoff.intake import schema, services
 from handoff.intake.openapi import openapi_document
 from handoff.intake.ratelimit import take_token
-from handoff.models import Platform
+from handoff.models import Platform, platform_status
 from handoff.problems import problem
 from handoff.signing import verify
 
@@ -242,7 +242,7 @@ def handoff_status(
     body = schema.HandoffStatusOut(
         id=str(handoff.id),
         external_id=handoff.external_id,
-        status=handoff.status,
+        status=platform_status(handoff.status),
         queue_position=services.queue_position(handoff=handoff),
         updated_at=handoff.updated_at,
     )
