@@ -100,17 +100,20 @@ TEMPLATES = [
 ]
 
 if DATABASE_URL:
-    DATABASES: dict[str, Any] = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            # Tests close every connection after use, so the test database can be dropped.
-            conn_max_age=0 if TESTING else env_int("DATABASE_CONN_MAX_AGE", default=60),
-            conn_health_checks=True,
-        )
-    }
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
-        "DATABASE_CONNECT_TIMEOUT", default=3
-    )
+    # Under ASGI every request runs in a thread of its own, so persistent per-thread connections
+    # would pile up until PostgreSQL refuses clients; a pool shares a few among all threads.
+    DATABASES: dict[str, Any] = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    _connect_timeout = env_int("DATABASE_CONNECT_TIMEOUT", default=3)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["connect_timeout"] = _connect_timeout
+    _pool_size = env_int("DATABASE_POOL_SIZE", default=20)
+    if _pool_size and not TESTING:
+        # Tests need the test database free of idle pooled connections when it is dropped.
+        _options["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            "timeout": _connect_timeout,
+        }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

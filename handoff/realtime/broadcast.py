@@ -55,14 +55,24 @@ def current_seq() -> int:
 
 
 def send(group: str, message: dict[str, Any]) -> None:
+    send_many([(group, message)])
+
+
+def send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send to several groups in one trip to the event loop (each trip costs milliseconds)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def _send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
     try:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(_send_all)()
     except Exception as exc:
         # Redis down delays the dashboards (they resync on reconnect); it never fails the request.
-        logger.warning("channel layer send to %s failed (%s)", group, type(exc).__name__)
+        logger.warning("channel layer send failed (%s)", type(exc).__name__)
 
 
 def case_changed_on_commit(
@@ -91,37 +101,40 @@ def broadcast_case(
         # The change is committed; dashboards heal on their next snapshot.
         logger.warning("queue update for %s not sent (%s)", handoff_id, type(exc).__name__)
         return
-    send(
-        QUEUE_GROUP,
-        {
-            "type": "queue.update",
-            "event": event,
-            "handoff_id": handoff_id,
-            "version": handoff.version,
-            "text": json.dumps(payload),
-        },
-    )
-    for user_id in owners:
-        mine_changed(user_id=user_id, notice=notice)
+    messages: list[tuple[str, dict[str, Any]]] = [
+        (
+            QUEUE_GROUP,
+            {
+                "type": "queue.update",
+                "event": event,
+                "handoff_id": handoff_id,
+                "version": handoff.version,
+                "text": json.dumps(payload),
+            },
+        ),
+        (case_group(handoff_id), {"type": "case.changed", "version": handoff.version}),
+    ]
+    messages += [_mine_message(user_id=user_id, notice=notice) for user_id in owners]
     if breach:
-        send(
-            SUPERVISORS_GROUP,
-            {"type": "queue.alert", "text": json.dumps(render.breach_alert(handoff=handoff))},
-        )
-    send(case_group(handoff_id), {"type": "case.changed", "version": handoff.version})
+        alert = json.dumps(render.breach_alert(handoff=handoff))
+        messages.append((SUPERVISORS_GROUP, {"type": "queue.alert", "text": alert}))
+    send_many([m for m in messages if m[0]])
 
 
-def mine_changed(*, user_id: int, notice: str = "") -> None:
+def _mine_message(*, user_id: int, notice: str = "") -> tuple[str, dict[str, Any]]:
+    """A counselor's own list, rendered once for all their open dashboards."""
     from counselors.models import User
     from handoff.queue import render
 
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        return
-    send(
-        user_group(user_id),
-        {"type": "queue.mine", "text": json.dumps(render.mine(user=user, notice=notice))},
-    )
+        return ("", {})
+    text = json.dumps(render.mine(user=user, notice=notice))
+    return (user_group(user_id), {"type": "queue.mine", "text": text})
+
+
+def mine_changed(*, user_id: int, notice: str = "") -> None:
+    send_many([m for m in [_mine_message(user_id=user_id, notice=notice)] if m[0]])
 
 
 def presence_changed() -> None:

@@ -1,0 +1,332 @@
+"""Shared pieces of the benchmarks: servers as subprocesses, the production-style environment,
+a closed-loop load generator, percentiles and a plain-text table.
+
+Every server is bound to 127.0.0.1 on a port the kernel picks (port 0), so several runs, or other
+people's servers on the same machine, never collide.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LISTENING = re.compile(r"Listening on TCP address ([\d.]+):(\d+)")
+
+# As scripts/test.sh sets them: throwaway values, never used outside this machine.
+BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production"  # noqa: S105
+BENCH_ENCRYPTION_KEYS = "test:ZmRlLXRlc3Qta2V5LW9ubHktMzItYnl0ZXMtbG9uZyE="
+
+
+def production_env() -> dict[str, str]:
+    """The console in production style (PostgreSQL, Redis), on a database of its own so the
+    benchmarks never touch the test suite's data. BENCH_DATABASE_URL / BENCH_REDIS_URL override."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/handoff_bench"
+        ),
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"),
+        SECRET_KEY=BENCH_SECRET_KEY,
+        FIELD_ENCRYPTION_KEYS=BENCH_ENCRYPTION_KEYS,
+        DEBUG="0",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    # A value left in the caller's shell would change what is measured.
+    for name in ("TESTING", "LOG_LEVEL", "ALLOWED_HOSTS", "HTTPS"):
+        env.pop(name, None)
+    return env
+
+
+def _psql(database_url: str, sql: str) -> str:
+    """One statement through psql against the server's maintenance database."""
+    parts = urlsplit(database_url)
+    command = [
+        "psql",
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 5432),
+        "-U",
+        parts.username or "postgres",
+        "-d",
+        "postgres",
+        "-tAc",
+        sql,
+    ]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _database_name(database_url: str) -> str:
+    name = urlsplit(database_url).path.lstrip("/")
+    # Only plain names, so they can go into SQL text as they are.
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise ValueError(f"unexpected database name {name!r}")
+    return name
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the benchmark database when it is missing (the server must already be up)."""
+    name = _database_name(database_url)
+    if name not in _psql(database_url, "SELECT datname FROM pg_database").split():
+        _psql(database_url, f'CREATE DATABASE "{name}"')
+
+
+def database_sessions(database_url: str) -> int:
+    """Connections ever opened to the database (PostgreSQL 14+): the difference across a run
+    tells whether the server reuses its connections."""
+    name = _database_name(database_url)
+    rows = _psql(database_url, "SELECT datname, sessions FROM pg_stat_database").splitlines()
+    return next(int(row.split("|")[1]) for row in rows if row.split("|")[0] == name)
+
+
+def manage(*args: str, env: dict[str, str], stdin: str | None = None) -> str:
+    """Run a manage.py command with this interpreter; its standard output, or an error with
+    its standard error."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stderr[-4000:]}")
+    return result.stdout
+
+
+# --- Servers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """A server process whose output goes to a file: a pipe nobody reads would block it once
+    the access log filled the pipe's buffer."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    host: str = ""
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far, from /proc."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = stat.rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_listening(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = LISTENING.search(server.log_tail(chars=1_000_000))
+        if match:
+            server.host, server.port = match.group(1), int(match.group(2))
+            return
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"{server.name} exited with {server.process.returncode} before listening:\n"
+                f"{server.log_tail()}"
+            )
+        time.sleep(0.05)
+    raise RuntimeError(f"{server.name} did not listen within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def _stop(server: Server, grace: float = 10.0) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=grace)
+
+
+@contextlib.contextmanager
+def daphne(
+    app: str, *, name: str, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> Iterator[Server]:
+    """One daphne process serving `app` ("module:attribute") on 127.0.0.1, started as the
+    README's production command starts it, and always stopped on the way out."""
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", app],
+            cwd=ROOT,
+            env=env if env is not None else dict(os.environ),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(name=name, process=process, log_path=log_path)
+    try:
+        _wait_listening(server, timeout)
+        yield server
+    finally:
+        _stop(server)
+
+
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so `finally` blocks stop the servers."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+# --- Load -----------------------------------------------------------------------------------------
+
+
+def skip_sniffio_lookup() -> None:
+    """httpcore tries `import sniffio` on every async request; it is not installed here, and each
+    failed import searches sys.path again (about 0.2 ms of the client's CPU per request, on the
+    cores the server needs). A None entry in sys.modules makes that import fail at once."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+@dataclass
+class Outcome:
+    """What one closed-loop run saw: each answer's status and latency, and the wall time."""
+
+    statuses: list[int] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds
+    wall: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.statuses)
+
+    def errors(self, expected: int) -> int:
+        return sum(1 for status in self.statuses if status != expected)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.wall if self.wall > 0 else 0.0
+
+
+async def closed_loop(
+    send: Callable[[int, int], Awaitable[int]],
+    *,
+    total: int,
+    concurrency: int,
+    max_seconds: float,
+    server: Server | None = None,
+) -> Outcome:
+    """`concurrency` workers each send the next request as soon as their last one is answered,
+    until `total` were sent or `max_seconds` passed. `send(worker, i)` sends request i on the
+    worker's own connection and returns its status (0 for a transport error). CPU times are
+    sampled around the run so the report can show what each side spent per request."""
+    outcome = Outcome()
+    next_index = 0
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker(number: int) -> None:
+        nonlocal next_index
+        while next_index < total and time.perf_counter() < deadline:
+            i = next_index
+            next_index += 1
+            started = time.perf_counter()
+            status = await send(number, i)
+            outcome.latencies.append(time.perf_counter() - started)
+            outcome.statuses.append(status)
+
+    server_cpu = server.cpu_seconds() if server else 0.0
+    client_cpu = time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    outcome.wall = time.perf_counter() - started
+    outcome.client_cpu = time.process_time() - client_cpu
+    outcome.server_cpu = (server.cpu_seconds() - server_cpu) if server else 0.0
+    return outcome
+
+
+# --- Figures --------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), interpolated between the closest ranks."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: IO[str] | None = None
+) -> None:
+    """A plain table: the first column left-aligned, the others right-aligned."""
+    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        )
+
+    stream = out or sys.stdout
+    print(line(cells[0]), file=stream)
+    print("  ".join("-" * w for w in widths), file=stream)
+    for row in cells[1:]:
+        print(line(row), file=stream)
+
+
+def machine() -> str:
+    """One line naming the machine the figures come from."""
+    model = ""
+    with contextlib.suppress(OSError):
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    return (
+        f"{os.cpu_count()} CPU ({model or platform.processor() or 'unknown'}){memory}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def standard_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes, so scripts/bench.sh can pass them to all."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    return parser
