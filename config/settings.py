@@ -268,3 +268,14 @@ SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", default=3)
 # A summary asked for longer ago than this and still missing is asked for again.
 SUMMARY_RECONCILE_AFTER_SECONDS = env_int("SUMMARY_RECONCILE_AFTER_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["summary-reconcile"] = {"task": "handoff.summary_reconcile", "schedule": 30.0}
+
+# --- Dispositions ---------------------------------------------------------------------------
+# An emergency call whose outcome (did services reach the person?) is not recorded after this
+# many minutes is flagged to supervisors.
+EMERGENCY_CONFIRMATION_ALERT_MINUTES = env_int("EMERGENCY_CONFIRMATION_ALERT_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["emergency-confirmations-overdue"] = {
+    "task": "handoff.emergency_confirmations_overdue",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["follow-ups-remind"] = {"task": "handoff.follow_ups_remind", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {"task": "handoff.callbacks_sweep", "schedule": 10.0}

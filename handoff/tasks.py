@@ -22,3 +22,18 @@ def queue_age_task() -> int:
     from handoff.queue.services import queue_age
 
     return queue_age()
+
+
+# Celery's autodiscovery imports only each app's `tasks` module; the tasks that live beside
+# their services are registered by importing them here, so a worker knows every task name.
+from handoff.callbacks import tasks as callbacks_tasks  # noqa: E402
+from handoff.dispositions import tasks as dispositions_tasks  # noqa: E402
+from handoff.summary import tasks as summary_tasks  # noqa: E402
+
+__all__ = [
+    "callbacks_tasks",
+    "dispositions_tasks",
+    "queue_age_task",
+    "summary_tasks",
+    "webhook_deliveries_purge_task",
+]

@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from handoff.callbacks.tasks import callback_dispatch
 from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff, platform_status
 
 
@@ -28,7 +30,11 @@ def callback_payload(
 def callback_enqueue(
     *, handoff: Handoff, event: CallbackEvent, text: str | None = None
 ) -> Callback:
-    """Record a callback in the caller's transaction; the sender picks up pending rows."""
+    """Record a callback in the caller's transaction and have it sent once that commits.
+
+    Nothing is sent from the caller's request: a dead platform never slows a counselor. If the
+    broker is down the row stays pending and the sweeper sends it.
+    """
     platform = handoff.platform
     callback = Callback.objects.create(
         platform=platform,
@@ -38,4 +44,7 @@ def callback_enqueue(
         status=CallbackStatus.PENDING if platform.callback_url else CallbackStatus.NO_URL,
         expires_at=timezone.now() + timedelta(hours=settings.CALLBACK_EXPIRY_HOURS),
     )
+    if callback.status == CallbackStatus.PENDING:
+        callback_id = str(callback.id)
+        transaction.on_commit(lambda: callback_dispatch(callback_id))
     return callback

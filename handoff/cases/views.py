@@ -1,43 +1,477 @@
-"""The case page. Here: transcript, tier, status and the release and transfer actions."""
+"""The case page and its actions. Thin: forms parse, services decide, the page re-renders with
+the service's refusal beside the field it concerns."""
 
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from handoff.access import can_act_on_case, can_view_case
+from counselors.models import Role, User
+from handoff.access import can_act_on_case, can_view_case, is_supervisor
+from handoff.cases import forms as case_forms
 from handoff.decorators import staff_required
+from handoff.directory.services import emergency_center_for, mobile_crisis_teams_for
+from handoff.dispositions import services
+from handoff.dispositions.models import Note
+from handoff.dispositions.script import call_script, latest_summary
 from handoff.events import event_record
-from handoff.models import EventKind, Handoff
+from handoff.models import Consent, EventKind, Handoff, Status
 from handoff.queue.selectors import colleagues_for_transfer
 from handoff.types import StaffRequest
+
+FORM_CLASSES: dict[str, type[forms.Form]] = {
+    "attempt_form": case_forms.ContactAttemptForm,
+    "note_form": case_forms.NoteForm,
+    "relay_form": case_forms.RelayForm,
+    "close_form": case_forms.CloseForm,
+    "dispatch_form": case_forms.DispatchForm,
+    "dispatch_update_form": case_forms.DispatchUpdateForm,
+    "confirm_form": case_forms.ConfirmForm,
+    "amend_form": case_forms.AmendmentForm,
+}
+
+
+def _case_or_404(handoff_id: UUID) -> Handoff:
+    handoff = Handoff.objects.select_related("platform", "claimed_by").filter(pk=handoff_id).first()
+    if handoff is None:
+        raise Http404("No such case.")
+    return handoff
+
+
+def _refused_page(request: StaffRequest, handoff: Handoff) -> HttpResponse:
+    return render(
+        request, "cases/refused.html", {"case": handoff, "owner": handoff.claimed_by}, status=403
+    )
+
+
+def suggested_indicators(summary: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not summary:
+        return []
+    return [(i["code"], f"{i['domain']}: {i['label']}") for i in summary.get("indicators", [])]
+
+
+def personal_data(handoff: Handoff, consent: Consent | None) -> dict[str, Any]:
+    """Contact and location only where the person agreed to share them, and why not if not."""
+    share_profile = bool(consent and consent.share_profile)
+    share_location = bool(consent and consent.share_location)
+    return {
+        "contact": handoff.contact if share_profile else None,
+        "contact_missing": (
+            "Not shared: the person did not consent to share their phone number or profile."
+            if not share_profile
+            else "The platform sent no contact details."
+        ),
+        "location": handoff.location if share_location else None,
+        "location_missing": (
+            "Not shared: the person did not consent to share their location."
+            if not share_location
+            else "The platform sent no location."
+        ),
+    }
+
+
+def case_context(
+    request: StaffRequest, handoff: Handoff, bound: dict[str, forms.Form] | None = None
+) -> dict[str, Any]:
+    consent = Consent.objects.filter(handoff=handoff).first()
+    summary = latest_summary(handoff)
+    personal = personal_data(handoff, consent)
+    if personal["contact"] or personal["location"]:
+        event_record(
+            handoff=handoff,
+            kind=EventKind.VIEWED_PERSONAL,
+            actor=request.user,
+            data={"contact": bool(personal["contact"]), "location": bool(personal["location"])},
+        )
+    notes = list(handoff.notes.select_related("author", "supersedes").order_by("created_at"))
+    superseded = {n.supersedes_id for n in notes if n.supersedes_id}
+    suggested = suggested_indicators(summary)
+    latest_assessment = handoff.assessments.order_by("-created_at").first()
+    context: dict[str, Any] = {
+        "case": handoff,
+        "consent": consent,
+        "summary": summary,
+        **personal,
+        "messages_list": list(
+            handoff.messages.select_related("callback", "author").order_by("seq")
+        ),
+        "can_act": can_act_on_case(request.user, handoff),
+        "is_owner": handoff.claimed_by_id == request.user.pk,
+        "is_supervisor": is_supervisor(request.user),
+        "colleagues": list(colleagues_for_transfer(exclude=request.user)),
+        "notes": [n for n in notes if n.pk not in superseded],
+        "note_history": [n for n in notes if n.pk in superseded],
+        "attempts": list(handoff.contact_attempts.select_related("counselor")),
+        "assessment": latest_assessment,
+        "assessment_form": case_forms.AssessmentForm(
+            suggested=suggested,
+            initial={
+                "tier": handoff.tier,
+                **{f"ind_{code}": "confirm" for code, _ in suggested},
+            },
+        ),
+        "dispatches": list(handoff.dispatches.prefetch_related("updates")),
+        "teams": mobile_crisis_teams_for(location=personal["location"]),
+        "calls": list(handoff.emergency_calls.select_related("supervisor_consulted")),
+        "disposition": getattr(handoff, "disposition", None)
+        if handoff.status == Status.CLOSED
+        else None,
+        "amendments": list(handoff.amendments.select_related("supervisor")),
+        "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
+    }
+    for name, form_class in FORM_CLASSES.items():
+        context[name] = form_class()
+    if bound:
+        context.update(bound)
+    return context
 
 
 @require_GET
 @staff_required
 def case_detail(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
-    handoff = (
-        Handoff.objects.select_related("platform", "claimed_by", "consent")
-        .filter(pk=handoff_id)
-        .first()
-    )
-    if handoff is None:
-        raise Http404("No such case.")
+    handoff = _case_or_404(handoff_id)
     if not can_view_case(request.user, handoff):
-        owner = handoff.claimed_by
-        return render(
-            request,
-            "cases/refused.html",
-            {"case": handoff, "owner": owner},
-            status=403,
-        )
+        return _refused_page(request, handoff)
     event_record(handoff=handoff, kind=EventKind.VIEWED, actor=request.user)
+    return render(request, "cases/detail.html", case_context(request, handoff))
+
+
+@require_GET
+@staff_required
+def case_live(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    """The parts of the case page that change while it is open (for the live refresh)."""
+    handoff = _case_or_404(handoff_id)
+    if not can_view_case(request.user, handoff):
+        return _refused_page(request, handoff)
     context = {
         "case": handoff,
-        "messages_list": list(handoff.messages.order_by("seq")),
-        "can_act": can_act_on_case(request.user, handoff),
-        "is_owner": handoff.claimed_by_id == request.user.pk,
-        "colleagues": list(colleagues_for_transfer(exclude=request.user)),
+        "messages_list": list(
+            handoff.messages.select_related("callback", "author").order_by("seq")
+        ),
+        "summary": latest_summary(handoff),
+        "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
     }
-    return render(request, "cases/detail.html", context)
+    return render(request, "cases/detail.html#live", context)
+
+
+def _action(
+    request: StaffRequest,
+    handoff_id: UUID,
+    form_name: str,
+    form: forms.Form,
+    do: Callable[[dict[str, Any], Handoff], object],
+    *,
+    anchor: str = "",
+    template: str = "cases/detail.html",
+) -> HttpResponse:
+    handoff = _case_or_404(handoff_id)
+    if not can_act_on_case(request.user, handoff) and form_name != "amend_form":
+        if can_view_case(request.user, handoff):
+            form.add_error(None, "Only the counselor holding this case, or a supervisor, can act.")
+            return _rerender(request, handoff, form_name, form, template, 403)
+        return _refused_page(request, handoff)
+    if form.is_valid():
+        try:
+            do(form.cleaned_data, handoff)
+        except services.Refused as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            return redirect(reverse("case-detail", kwargs={"handoff_id": handoff.id}) + anchor)
+    handoff.refresh_from_db()
+    return _rerender(request, handoff, form_name, form, template, 400)
+
+
+def _rerender(
+    request: StaffRequest,
+    handoff: Handoff,
+    form_name: str,
+    form: forms.Form,
+    template: str,
+    status: int,
+) -> HttpResponse:
+    if template == "cases/emergency.html":
+        context = emergency_context(request, handoff)
+    else:
+        context = case_context(request, handoff)
+    context[form_name] = form
+    context["form_errors_in"] = form_name
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@staff_required
+def contact_attempt(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    return _action(
+        request,
+        handoff_id,
+        "attempt_form",
+        case_forms.ContactAttemptForm(request.POST),
+        lambda d, h: services.contact_attempt_record(
+            handoff_id=h.id, counselor=request.user, channel=d["channel"], result=d["result"]
+        ),
+        anchor="#attempts",
+    )
+
+
+@require_POST
+@staff_required
+def note_add(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    return _action(
+        request,
+        handoff_id,
+        "note_form",
+        case_forms.NoteForm(request.POST),
+        lambda d, h: services.note_add(handoff_id=h.id, author=request.user, text=d["text"]),
+        anchor="#notes",
+    )
+
+
+@require_POST
+@staff_required
+def note_edit(request: StaffRequest, handoff_id: UUID, note_id: int) -> HttpResponse:
+    if not Note.objects.filter(pk=note_id, handoff_id=handoff_id).exists():
+        raise Http404("No such note.")
+    return _action(
+        request,
+        handoff_id,
+        "note_form",
+        case_forms.NoteForm(request.POST),
+        lambda d, h: services.note_edit(note_id=note_id, author=request.user, text=d["text"]),
+        anchor="#notes",
+    )
+
+
+@require_POST
+@staff_required
+def relay(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    return _action(
+        request,
+        handoff_id,
+        "relay_form",
+        case_forms.RelayForm(request.POST),
+        lambda d, h: services.relay_message_send(
+            handoff_id=h.id, counselor=request.user, text=d["text"]
+        ),
+        anchor="#relay",
+    )
+
+
+@require_POST
+@staff_required
+def assessment(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    handoff = _case_or_404(handoff_id)
+    suggested = suggested_indicators(latest_summary(handoff))
+    form = case_forms.AssessmentForm(request.POST, suggested=suggested)
+
+    def do(d: dict[str, Any], h: Handoff) -> object:
+        return services.assessment_record(
+            handoff_id=h.id,
+            counselor=request.user,
+            confirmed=[c for c, _ in suggested if d.get(f"ind_{c}") == "confirm"],
+            cleared=[c for c, _ in suggested if d.get(f"ind_{c}") == "clear"],
+            tier=d["tier"],
+            override_reason=d["override_reason"],
+        )
+
+    return _action(request, handoff_id, "assessment_form", form, do, anchor="#assessment")
+
+
+@require_POST
+@staff_required
+def close(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    def do(d: dict[str, Any], h: Handoff) -> object:
+        plan = {
+            name: d.get(f"plan_{name}", "")
+            for name, _ in services.SAFETY_PLAN_FIELDS
+            if d.get(f"plan_{name}")
+        }
+        return services.handoff_close(
+            handoff_id=h.id,
+            counselor=request.user,
+            request=services.CloseRequest(
+                outcome=d["outcome"],
+                details={k: d.get(k) or "" for k in ("what_helped", "reason", "referred_to")},
+                safety_plan=plan or None,
+                follow_up_at=d.get("follow_up_at"),
+            ),
+        )
+
+    return _action(
+        request, handoff_id, "close_form", case_forms.CloseForm(request.POST), do, anchor="#close"
+    )
+
+
+@require_POST
+@staff_required
+def dispatch_request(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    return _action(
+        request,
+        handoff_id,
+        "dispatch_form",
+        case_forms.DispatchForm(request.POST),
+        lambda d, h: services.dispatch_request(
+            handoff_id=h.id,
+            counselor=request.user,
+            team_id=d.get("team"),
+            team_name=d.get("team_name") or "",
+            requested_at=d["requested_at"],
+            reference=d.get("reference") or "",
+        ),
+        anchor="#mobile-crisis",
+    )
+
+
+@require_POST
+@staff_required
+def dispatch_update(request: StaffRequest, handoff_id: UUID, dispatch_id: int) -> HttpResponse:
+    return _action(
+        request,
+        handoff_id,
+        "dispatch_update_form",
+        case_forms.DispatchUpdateForm(request.POST),
+        lambda d, h: services.dispatch_update(
+            dispatch_id=dispatch_id,
+            counselor=request.user,
+            status=d["status"],
+            at=d["at"],
+            note=d.get("note") or "",
+            result=d.get("result") or "",
+        ),
+        anchor="#mobile-crisis",
+    )
+
+
+def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
+    consent = Consent.objects.filter(handoff=handoff).first()
+    personal = personal_data(handoff, consent)
+    match = emergency_center_for(location=personal["location"])
+    event_record(
+        handoff=handoff,
+        kind=EventKind.VIEWED_PERSONAL,
+        actor=request.user,
+        data={
+            "contact": bool(personal["contact"]),
+            "location": bool(personal["location"]),
+            "screen": "emergency_call",
+        },
+    )
+    return {
+        "case": handoff,
+        "match": match,
+        "script": call_script(handoff=handoff, counselor_name=str(request.user), match=match),
+        "supervisors": list(
+            User.objects.filter(is_active=True, role__in=[Role.SUPERVISOR, Role.ADMIN]).order_by(
+                "display_name", "username"
+            )
+        ),
+        "call_form": case_forms.EmergencyCallForm(),
+        "can_act": can_act_on_case(request.user, handoff),
+    }
+
+
+@staff_required
+def emergency_call(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    """The emergency call screen: who to phone, what to say, and the record of the call. The
+    console never dials: the counselor does, and records it here."""
+    handoff = _case_or_404(handoff_id)
+    if request.method == "GET":
+        if not can_view_case(request.user, handoff):
+            return _refused_page(request, handoff)
+        return render(request, "cases/emergency.html", emergency_context(request, handoff))
+    if request.method != "POST":
+        return HttpResponse(status=405)
+
+    def do(d: dict[str, Any], h: Handoff) -> object:
+        return services.emergency_call_record(
+            handoff_id=h.id,
+            counselor=request.user,
+            record=services.EmergencyCallRecord(
+                center_id=d.get("center"),
+                center_name=d.get("center_name") or "",
+                center_number=d.get("center_number") or "",
+                dialed_at=d.get("dialed_at"),
+                answered_at=d.get("answered_at"),
+                call_taker=d.get("call_taker") or "",
+                incident_number=d.get("incident_number") or "",
+                relayed=d.get("relayed") or "",
+                person_consented=d.get("person_consented"),
+                no_consent_reason=d.get("no_consent_reason") or "",
+                supervisor_consulted_id=d.get("supervisor_consulted"),
+            ),
+        )
+
+    return _action(
+        request,
+        handoff_id,
+        "call_form",
+        case_forms.EmergencyCallForm(request.POST),
+        do,
+        anchor="#emergency",
+        template="cases/emergency.html",
+    )
+
+
+@require_POST
+@staff_required
+def emergency_confirm(request: StaffRequest, handoff_id: UUID, call_id: int) -> HttpResponse:
+    return _action(
+        request,
+        handoff_id,
+        "confirm_form",
+        case_forms.ConfirmForm(request.POST),
+        lambda d, h: services.emergency_call_confirm(
+            call_id=call_id,
+            counselor=request.user,
+            contact_confirmed=d.get("contact_confirmed"),
+            note=d.get("note") or "",
+        ),
+        anchor="#emergency",
+    )
+
+
+@require_POST
+@staff_required
+def amend(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    handoff = _case_or_404(handoff_id)
+    if not is_supervisor(request.user):
+        return _refused_page(request, handoff)
+    return _action(
+        request,
+        handoff_id,
+        "amend_form",
+        case_forms.AmendmentForm(request.POST),
+        lambda d, h: services.amendment_add(
+            handoff_id=h.id, supervisor=request.user, reason=d["reason"], text=d["text"]
+        ),
+        anchor="#amendments",
+    )
+
+
+@require_GET
+@staff_required
+def export(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    """The case record as plain text, with what the person did not consent to share left out
+    (and saying so)."""
+    handoff = _case_or_404(handoff_id)
+    if not can_view_case(request.user, handoff):
+        return _refused_page(request, handoff)
+    consent = Consent.objects.filter(handoff=handoff).first()
+    context = case_context(request, handoff)
+    event_record(
+        handoff=handoff, kind=EventKind.EXPORTED, actor=request.user, data={"format": "text"}
+    )
+    response = render(
+        request,
+        "cases/export.txt",
+        {**context, "consent": consent},
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="case-{handoff.id}.txt"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -14,11 +14,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from counselors.models import User
 from counselors.presence import presence_leave, presence_touch
-from handoff.access import is_staff_member, is_supervisor
+from handoff.access import can_view_case, is_staff_member, is_supervisor
 from handoff.queue import render
 from handoff.realtime.broadcast import (
     QUEUE_GROUP,
     SUPERVISORS_GROUP,
+    case_group,
     current_seq,
     presence_changed,
     user_group,
@@ -26,6 +27,7 @@ from handoff.realtime.broadcast import (
 
 # Close codes the browser understands: 4401 means "sign in again", not "reconnect".
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
 
 _snapshot_lock = threading.Lock()
 _snapshot_cache: dict[str, Any] = {"seq": None, "at": 0.0, "text": ""}
@@ -113,3 +115,37 @@ class QueueConsumer(AsyncWebsocketConsumer):
 
     async def queue_alert(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
+
+
+class CaseConsumer(AsyncWebsocketConsumer):
+    """Tells an open case page that its case changed; the page fetches the new state itself
+    (a case is open on one or two screens, so rendering per socket is fine here)."""
+
+    group: str
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        handoff_id = str(self.scope["url_route"]["kwargs"]["handoff_id"])
+        if user is None or not is_staff_member(user):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(_may_view)(user, handoff_id):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group = case_group(handoff_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def case_changed(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps({"type": "case.changed", "version": event["version"]}))
+
+
+def _may_view(user: User, handoff_id: str) -> bool:
+    from handoff.models import Handoff
+
+    handoff = Handoff.objects.filter(pk=handoff_id).first()
+    return handoff is not None and can_view_case(user, handoff)

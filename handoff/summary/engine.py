@@ -68,6 +68,8 @@ class _Hit:
 class _Msg:
     index: int
     text: str
+    # Which rules and helper patterns can match here (bits of lexicon.REQUIRED); all by default.
+    mask: int = -1
     sentences: list[tuple[int, int]] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     # Sentence-level context (hypothetical, joke, lyric, past) asked once per sentence, not per
@@ -230,18 +232,32 @@ def _act_kind(fragment: str, default: MeansKind | None = "medication") -> MeansK
     return default
 
 
+def _trigger_mask(low: str) -> int:
+    """The bits of the required-literal sets that ``low`` (lowercased text) holds a string of."""
+    mask = 0
+    masks = lx.TRIGGER_MASK
+    search = lx.TRIGGER.search
+    m = search(low)
+    while m is not None:
+        mask |= masks[m.group()]
+        m = search(low, m.start() + 1)
+    return mask
+
+
 class _Reader:
     """One summarize() call's working state."""
 
-    def __init__(self, transcript: Sequence[TranscriptLine]) -> None:
+    def __init__(self, transcript: Sequence[TranscriptLine], *, prefilter: bool = True) -> None:
         self.transcript = transcript
         self.msgs: dict[int, _Msg] = {
             i: _Msg(i, line.text) for i, line in enumerate(transcript) if line.role == "user"
         }
         self.hits: list[_Hit] = []
         self.third: list[_Hit] = []
+        self.prefilter = prefilter
+        self.rule_runs = 0  # rule regex passes, for the tests that bound the work done
 
-    # -- pass 1: every rule once over the joined user text ---------------------------------------
+    # -- pass 1: every rule over the joined user text, on the messages it can match --------------
     def scan(self) -> None:
         order = list(self.msgs)
         offsets: list[int] = []
@@ -252,15 +268,54 @@ class _Reader:
             parts.append(self.msgs[i].text)
             pos += len(self.msgs[i].text) + len(_SEP)
         big = _lower(_SEP.join(parts))
-        for rule, fast in lx.FAST_RULES:
-            for m in fast.finditer(big):
-                k = bisect_right(offsets, m.start()) - 1
+        if not self.prefilter:
+            for rule, fast in lx.FAST_RULES:
+                self.rule_runs += 1
+                for m in fast.finditer(big):
+                    k = bisect_right(offsets, m.start()) - 1
+                    msg = self.msgs[order[k]]
+                    start = m.start() - offsets[k]
+                    end = m.end() - offsets[k]
+                    if end > len(msg.text):
+                        continue
+                    self._consider(rule, msg, start, end)
+            return
+        # Which messages each rule can match, from one trigger pass per message. A rule then runs
+        # over each such message alone, separator included (pos/endpos on the same joined text):
+        # no pattern can cross the separator, so it finds exactly the matches the pass over the
+        # whole text found there, in the same order (rules first, then messages).
+        per_rule: list[list[int]] = [[] for _ in lx.FAST_RULES]
+        for k, i in enumerate(order):
+            msg = self.msgs[i]
+            start = offsets[k]
+            found = _trigger_mask(big[start : start + len(msg.text)]) | lx.ALWAYS
+            mask = 0
+            candidates = found & (lx.RULE_BITS | lx.HELPER_BITS)
+            while candidates:
+                bit = candidates & -candidates
+                need = lx.NEEDS[bit]
+                if found & need == need:
+                    mask |= bit
+                candidates ^= bit
+            if not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text):
+                mask |= lx.HELPER_BITS
+            msg.mask = mask
+            rules = mask & lx.RULE_BITS
+            while rules:
+                bit = rules & -rules
+                per_rule[bit.bit_length() - 1].append(k)
+                rules ^= bit
+        ends = [*offsets[1:], len(big)]
+        for (rule, fast), ks in zip(lx.FAST_RULES, per_rule, strict=True):
+            for k in ks:
                 msg = self.msgs[order[k]]
-                start = m.start() - offsets[k]
-                end = m.end() - offsets[k]
-                if end > len(msg.text):
-                    continue
-                self._consider(rule, msg, start, end)
+                start0 = offsets[k]
+                self.rule_runs += 1
+                for m in fast.finditer(big, start0, ends[k]):
+                    end = m.end() - start0
+                    if end > len(msg.text):
+                        continue
+                    self._consider(rule, msg, m.start() - start0, end)
 
     def _consider(self, rule: lx.Rule, msg: _Msg, start: int, end: int) -> None:
         checks = rule.checks | (lx.PAST if rule.kind == "means" else 0)
@@ -374,8 +429,13 @@ def _resolve(reader: _Reader) -> _Result:
             h.kind == "attempt" and h.code not in ("state", "location")
         ):
             intent_msgs.add(h.message)
-    for i, msg in reader.msgs.items():
-        if i not in risk_msgs and lx.ANAPHORA.search(msg.text):
+    anaphora = {
+        i: list(lx.ANAPHORA.finditer(msg.text))
+        for i, msg in reader.msgs.items()
+        if msg.mask & lx.ANAPHORA_BIT
+    }
+    for i, found in anaphora.items():
+        if found:
             risk_msgs.add(i)
     transcript_risk = bool(risk_msgs) or any(
         h.kind == "indicator" and h.code in _DESIRE for h in hits
@@ -400,8 +460,9 @@ def _resolve(reader: _Reader) -> _Result:
             h.kind in ("attempt", "means") and h.strong
         ):
             intent_sentences.add((h.message, reader.msgs[h.message].sentence(h.start)))
-    for i, msg in reader.msgs.items():
-        for m in lx.ANAPHORA.finditer(msg.text):
+    for i, found in anaphora.items():
+        msg = reader.msgs[i]
+        for m in found:
             intent_sentences.add((i, msg.sentence(m.start())))
 
     for h in hits:
@@ -524,7 +585,7 @@ def _places_and_substances(
     med_msgs = {h.message for h in res.means.get("medication", [])}
     for i, msg in reader.msgs.items():
         text = msg.text
-        if transcript_risk:
+        if transcript_risk and msg.mask & lx.PLACES_BIT:
             for m in lx.PLACES.finditer(text):
                 s0, s1 = msg.sentence(m.start())
                 if i not in risk_msgs and not lx.PLACE_CUE.search(text, s0, s1):
@@ -543,6 +604,8 @@ def _places_and_substances(
                         label=lx.PLACE_LABEL.get(group, group),
                     )
                 )
+        if not msg.mask & lx.SUBSTANCES_BIT:
+            continue
         if i in use_msgs or i in med_msgs or (transcript_risk and i in risk_msgs):
             for m in lx.SUBSTANCES.finditer(text):
                 group = m.lastgroup or ""
@@ -811,6 +874,9 @@ class RuleEngine:
 
     name = "rules"
     version = "1.0.0"
+    # False runs every rule over all the text, as before the prefilter: same summaries, slower.
+    # For the benchmark's same-run comparison and the tests only.
+    _prefilter = True
 
     def summarize(
         self,
@@ -823,7 +889,7 @@ class RuleEngine:
         lang = detect_language(user_texts)
         if lang != "en":
             return self._unassessable(transcript, lang, platform_level, platform_score)
-        reader = _Reader(transcript)
+        reader = _Reader(transcript, prefilter=self._prefilter)
         reader.scan()
         reader.answers()
         res = _resolve(reader)

@@ -1116,3 +1116,345 @@ AGE_ANSWER = _x(
 # after it are framed.
 QUESTION_FRAME = _x(r"\basked\s+(?:me\s+)?(?:if|whether)\b|\bwants\s+to\s+know\s+(?:if|whether)\b")
 TIMING_ANSWER_WORDS = 7
+
+
+# ---- prefilter -------------------------------------------------------------------------------
+# Most messages of a long chat trigger no rule, yet every rule regex used to scan all of them.
+# Each pattern is read once, at import, for its *required literals*: a few strings one of which
+# every match must contain (for "\bburden\b|\bbetter\s+off\s+without\s+me\b" that is {"burden",
+# "better"}). One pass of a combined literal regex over each message tells which rules can match
+# there, and a rule runs only on those messages. The literals are derived from the parsed pattern,
+# the same way the re module reads it, so a rule edited later keeps its prefilter right; a
+# pattern the reading cannot bound (None) simply runs everywhere.
+
+_FINITE_LIMIT = 64
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+# Frequent words make poor triggers: a rule is prefiltered on its rarest required literal.
+_COMMON_WORDS = frozenset(
+    [
+        "i",
+        "a",
+        "an",
+        "the",
+        "my",
+        "me",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "is",
+        "it",
+        "be",
+        "do",
+        "go",
+        "so",
+        "no",
+        "not",
+        "and",
+        "or",
+        "but",
+        "for",
+        "with",
+        "this",
+        "that",
+        "what",
+        "want",
+        "know",
+        "like",
+        "get",
+        "just",
+        "all",
+        "can",
+        "will",
+        "would",
+        "could",
+        "have",
+        "has",
+        "had",
+        "was",
+        "are",
+        "am",
+        "im",
+        "you",
+        "your",
+        "we",
+        "they",
+        "he",
+        "she",
+        "her",
+        "his",
+        "him",
+        "them",
+        "there",
+        "here",
+        "way",
+        "now",
+        "then",
+        "when",
+        "if",
+        "about",
+        "going",
+        "out",
+        "up",
+    ]
+)
+
+
+def _small_class(av: Sequence[Any]) -> set[str] | None:
+    chars: set[str] = set()
+    for op, value in av:
+        if op is _c.LITERAL:
+            chars.add(chr(value))
+        elif op is _c.RANGE and value[1] - value[0] < 10:
+            chars.update(chr(c) for c in range(value[0], value[1] + 1))
+        else:
+            return None  # negated, a category (\w, \s, \d) or a wide range
+    if len(chars) > 10 or any(ch.isspace() or ch == "\x00" for ch in chars):
+        return None
+    return chars
+
+
+def _finite(items: Sequence[Any]) -> set[str] | None:
+    """Every string the parsed sequence can consume, when they are few and hold no whitespace."""
+    out = {""}
+    for op, av in items:
+        alts = _finite_item(op, av)
+        if alts is None:
+            return None
+        out = {a + b for a in out for b in alts}
+        if len(out) > _FINITE_LIMIT:
+            return None
+    return out
+
+
+def _finite_item(op: Any, av: Any) -> set[str] | None:
+    if op is _c.LITERAL:
+        ch = chr(av)
+        return None if ch.isspace() or ch == "\x00" else {ch}
+    if op is _c.IN:
+        return _small_class(av)
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        return {""}  # zero width: consumes nothing
+    if op is _c.SUBPATTERN:
+        return _finite(list(av[-1]))
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _finite(list(branch))
+            if sub is None:
+                return None
+            out |= sub
+        return out if len(out) <= _FINITE_LIMIT else None
+    if op in _REPEATS and av[1] <= 2:
+        body = _finite(list(av[2]))
+        if body is None:
+            return None
+        out = {""} if av[0] == 0 else set()
+        power = {""}
+        for count in range(1, av[1] + 1):
+            power = {a + b for a in power for b in body}
+            if count >= av[0]:
+                out |= power
+        return out if len(out) <= _FINITE_LIMIT else None
+    return None
+
+
+# How often a letter occurs in English text (per letter); anything else (digits, punctuation,
+# emoji) is taken as rarer than any letter.
+_LETTER_FREQUENCY = dict(
+    zip(
+        "etaoinshrdlcumwfgypbvkjxqz",
+        (
+            0.127,
+            0.091,
+            0.082,
+            0.075,
+            0.070,
+            0.067,
+            0.063,
+            0.061,
+            0.060,
+            0.043,
+            0.040,
+            0.028,
+            0.028,
+            0.024,
+            0.024,
+            0.022,
+            0.020,
+            0.020,
+            0.019,
+            0.015,
+            0.010,
+            0.008,
+            0.002,
+            0.002,
+            0.001,
+            0.001,
+        ),
+        strict=True,
+    )
+)
+
+
+def _literal_cost(text: str) -> float:
+    """How likely the literal is at a position of ordinary text: lower is a better trigger."""
+    cost = 25.0 if text in _COMMON_WORDS else 1.0
+    for ch in text:
+        cost *= _LETTER_FREQUENCY.get(ch, 0.005)
+    return cost
+
+
+def _minimal(strings: set[str] | frozenset[str]) -> frozenset[str]:
+    """Drop every string that contains another one: requiring the shorter one is enough."""
+    return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
+
+
+_CLAUSES = 3  # required-literal sets kept per pattern: more prune better, each costs a bit test
+
+
+def _cost(clause: frozenset[str]) -> tuple[float, list[str]]:
+    return sum(map(_literal_cost, clause)), sorted(clause)
+
+
+# A set beyond the first is kept only when it is rare enough to prune: a set of common words
+# would only make the trigger pass longer.
+_EXTRA_CLAUSE_COST = 0.002
+
+
+def _best(clauses: list[frozenset[str]]) -> list[frozenset[str]]:
+    ranked = sorted(set(clauses), key=_cost)[:_CLAUSES]
+    return ranked[:1] + [c for c in ranked[1:] if _cost(c)[0] <= _EXTRA_CLAUSE_COST]
+
+
+def _requirement(items: Sequence[Any]) -> list[frozenset[str]]:
+    """Sets of strings such that every match of the parsed sequence holds one string of each set
+    (best first), or [] when there is no such set."""
+    clauses: list[frozenset[str]] = []
+    run = {""}
+
+    def flush() -> None:
+        if "" not in run:
+            clauses.append(_minimal(run))
+
+    for op, av in items:
+        alts = _finite_item(op, av)
+        if alts is not None:
+            joined = {a + b for a in run for b in alts}
+            if len(joined) <= _FINITE_LIMIT:
+                run = joined
+            else:
+                flush()
+                run = alts
+            continue
+        body = _finite(list(av[2])) if op in _REPEATS and av[0] >= 1 else None
+        if body is not None and "" not in body:
+            # "l+" in "kil+": the match holds "kil", and what follows comes after an "l".
+            run = {a + b for a in run for b in body}
+            flush()
+            run = body
+            continue
+        flush()
+        run = {""}
+        if op is _c.SUBPATTERN:
+            clauses += _requirement(list(av[-1]))
+        elif op is _c.BRANCH:
+            parts = [_requirement(list(branch)) for branch in av[1]]
+            if all(parts):
+                # Each branch holds one string of its k-th set, so the whole holds one of the
+                # union of those sets.
+                for k in range(_CLAUSES):
+                    union = frozenset().union(*(p[min(k, len(p) - 1)] for p in parts))
+                    clauses.append(_minimal(union))
+        elif op in _REPEATS and av[0] >= 1:
+            clauses += _requirement(list(av[2]))
+    flush()
+    return _best(clauses)
+
+
+def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:
+    """Sets of strings such that every match of ``pattern`` holds one string of each set, best
+    (rarest) first; [] when the reading finds no bound.
+
+    Literals are read case-sensitively: a pattern compiled with IGNORECASE is written in lower
+    case, and the literals are looked for in length-preserving lowercased text."""
+    return _requirement(list(_parser.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE)))
+
+
+def _trie_regex(words: Sequence[str]) -> str:
+    """An alternation of ``words`` as a trie: one comparison per character, longest match first."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + emit(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+# Prefilter bits: one per rule of RULES, in order, then the helper patterns read per message.
+ANAPHORA_BIT = 1 << len(RULES)
+PLACES_BIT = ANAPHORA_BIT << 1
+SUBSTANCES_BIT = ANAPHORA_BIT << 2
+_PREFILTERED: tuple[tuple[int, re.Pattern[str]], ...] = (
+    *((1 << i, fast) for i, (_rule, fast) in enumerate(FAST_RULES)),
+    (ANAPHORA_BIT, ANAPHORA),
+    (PLACES_BIT, PLACES),
+    (SUBSTANCES_BIT, SUBSTANCES),
+)
+REQUIRED: dict[int, list[frozenset[str]]] = {
+    bit: required_literals(pattern) for bit, pattern in _PREFILTERED
+}
+# Bits whose pattern has no required literal: they run on every message.
+ALWAYS = sum(bit for bit, clauses in REQUIRED.items() if not clauses)
+
+
+def _clause_bits() -> tuple[dict[str, int], dict[int, int]]:
+    """Every required set gets a bit: a pattern's first set the pattern's own bit, the others
+    bits above the helper bits. Returns, for every literal, the bits of the sets holding it or a
+    literal inside it (the trigger regex reports the longest literal at a position, and the
+    shorter ones inside it count too), and for every pattern bit, all the bits it needs."""
+    by_literal: dict[str, int] = {}
+    needs: dict[int, int] = {}
+    extra = SUBSTANCES_BIT << 1
+    for bit, clauses in REQUIRED.items():
+        need = 0
+        for n, clause in enumerate(clauses):
+            clause_bit = bit if n == 0 else extra
+            if n:
+                extra <<= 1
+            need |= clause_bit
+            for lit in clause:
+                by_literal[lit] = by_literal.get(lit, 0) | clause_bit
+        needs[bit] = need
+    masks: dict[str, int] = {}
+    for lit in by_literal:
+        mask = 0
+        for i in range(len(lit)):
+            for j in range(i + 1, len(lit) + 1):
+                mask |= by_literal.get(lit[i:j], 0)
+        masks[lit] = mask
+    return masks, needs
+
+
+TRIGGER_MASK, NEEDS = _clause_bits()
+# The literals as one trie-shaped regex. A literal may start inside the one just found and run
+# past its end, so the engine searches again from the next character after each match rather than
+# from the end of it (see engine._trigger_mask).
+TRIGGER = re.compile(_trie_regex(sorted(TRIGGER_MASK)))
+# Letters that case-insensitive patterns match although they do not lowercase to an ASCII
+# letter (the long s, U+017F, matches "s"): a message holding one runs every helper pattern
+# (ANAPHORA, PLACES, SUBSTANCES), so the prefilter never hides a match the pattern would find.
+CASEFOLD_ODD = frozenset("\u0130\u0131\u017f")
+RULE_BITS = (1 << len(RULES)) - 1
+HELPER_BITS = ANAPHORA_BIT | PLACES_BIT | SUBSTANCES_BIT

@@ -78,6 +78,11 @@ class Command(BaseCommand):
             return
         from daphne.cli import CommandLineInterface
 
+        if settings.EMBEDDED:
+            from handoff.embedded import start_periodic_tasks
+
+            start_periodic_tasks()
+
         CommandLineInterface().run(
             ["--bind", options["host"], "--port", str(options["port"]), "config.asgi:application"]
         )

@@ -1,0 +1,2 @@
+from handoff.callbacks.admin import *  # noqa: F403
+from handoff.directory.admin import *  # noqa: F403

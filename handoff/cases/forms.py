@@ -1,0 +1,132 @@
+"""Forms of the case page. Validation of what a path needs lives in the services; these only
+turn posted text into typed values and say plainly what is wrong."""
+
+from typing import Any
+
+from django import forms
+
+from handoff.dispositions.models import (
+    ContactChannel,
+    ContactResult,
+    DispatchStatus,
+    NoConsentReason,
+)
+from handoff.dispositions.services import SAFETY_PLAN_FIELDS
+from handoff.models import Outcome, Tier
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def _dt(*, required: bool = True, label: str = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=required, widget=DATETIME, input_formats=DATETIME_FORMATS, label=label or None
+    )
+
+
+class ContactAttemptForm(forms.Form):
+    channel = forms.ChoiceField(choices=ContactChannel.choices)
+    result = forms.ChoiceField(choices=ContactResult.choices)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+
+
+class RelayForm(forms.Form):
+    text = forms.CharField(
+        label="Message to the person",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+
+
+class AssessmentForm(forms.Form):
+    tier = forms.ChoiceField(choices=Tier.choices)
+    override_reason = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, suggested: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.suggested = suggested
+        for code, label in suggested:
+            self.fields[f"ind_{code}"] = forms.ChoiceField(
+                label=label,
+                choices=[("confirm", "Confirm"), ("clear", "Clear")],
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[
+            (o.value, o.label)
+            for o in Outcome
+            if o not in (Outcome.MOBILE_CRISIS, Outcome.EMERGENCY_CALL)
+        ]
+    )
+    what_helped = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(required=False, label="Why not at risk")
+    referred_to = forms.CharField(required=False)
+    follow_up_at = _dt(required=False, label="Follow-up at (optional)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in SAFETY_PLAN_FIELDS:
+            self.fields[f"plan_{name}"] = forms.CharField(
+                required=False, label=label, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+
+class DispatchForm(forms.Form):
+    team = forms.IntegerField(required=False)
+    team_name = forms.CharField(required=False, max_length=200, label="Team not in the directory")
+    requested_at = _dt()
+    reference = forms.CharField(required=False, max_length=100, label="Team's reference")
+
+
+class DispatchUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in DispatchStatus if s != DispatchStatus.REQUESTED]
+    )
+    at = _dt()
+    note = forms.CharField(required=False, max_length=500)
+    result = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EmergencyCallForm(forms.Form):
+    center = forms.IntegerField(required=False)
+    center_name = forms.CharField(required=False, max_length=200, label="Center (entered by hand)")
+    center_number = forms.CharField(required=False, max_length=20, label="Number dialed")
+    dialed_at = _dt(label="Dialed at")
+    answered_at = _dt(required=False, label="Answered at")
+    call_taker = forms.CharField(required=False, max_length=200)
+    incident_number = forms.CharField(
+        required=False, max_length=100, label="Center's incident number"
+    )
+    relayed = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What you relayed")
+    person_consented = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        label="Did the person agree to the call?",
+    )
+    no_consent_reason = forms.ChoiceField(
+        choices=[("", "—"), *NoConsentReason.choices], required=False, label="If not, why"
+    )
+    supervisor_consulted = forms.IntegerField(required=False)
+
+
+class ConfirmForm(forms.Form):
+    contact_confirmed = forms.TypedChoiceField(
+        choices=[("yes", "Yes, they reached the person"), ("no", "No, they did not")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        label="Did emergency services reach the person?",
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class AmendmentForm(forms.Form):
+    reason = forms.CharField(max_length=500)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Correction")

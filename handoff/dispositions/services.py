@@ -1,0 +1,677 @@
+"""What a counselor records between claim and close, and how a case closes.
+
+Every function checks the actor through handoff.access, refuses closed cases (after closing the
+record only grows by supervisor amendments), writes its event in the same transaction and tells
+the dashboards after commit.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from counselors.models import User
+from handoff.access import can_act_on_case, is_supervisor
+from handoff.callbacks.services import callback_enqueue
+from handoff.directory.models import EmergencyCenter, MobileCrisisTeam
+from handoff.dispositions.models import (
+    DISPATCH_FINAL,
+    Amendment,
+    ContactAttempt,
+    ContactChannel,
+    ContactResult,
+    DispatchStatus,
+    Disposition,
+    EmergencyCall,
+    FollowUp,
+    MobileCrisisDispatch,
+    MobileCrisisStatusUpdate,
+    NoConsentReason,
+    Note,
+    RiskAssessment,
+)
+from handoff.events import event_record
+from handoff.models import (
+    OWNED_STATUSES,
+    CallbackEvent,
+    EventKind,
+    Handoff,
+    Outcome,
+    Role,
+    Status,
+    Tier,
+    TierSource,
+    TranscriptMessage,
+)
+from handoff.realtime.broadcast import case_changed_on_commit
+
+
+class Refused(Exception):
+    """The action is not allowed now; `errors` maps a field (or "") to what is wrong."""
+
+    def __init__(self, errors: dict[str, str] | str) -> None:
+        self.errors = errors if isinstance(errors, dict) else {"": errors}
+        super().__init__("; ".join(self.errors.values()))
+
+
+SAFETY_PLAN_FIELDS = (
+    ("warning_signs", "Warning signs"),
+    ("coping_steps", "Things I can do on my own"),
+    ("people_and_places", "People and places that help"),
+    ("professional_contacts", "Professionals and services to contact"),
+    ("safe_environment", "Making the environment safe"),
+    ("reasons_for_living", "Reasons for living"),
+)
+
+
+def _locked(handoff_id: Any, actor: User) -> Handoff:
+    handoff = (
+        Handoff.objects.select_for_update().select_related("platform").filter(pk=handoff_id).first()
+    )
+    if handoff is None:
+        raise Refused("No such case.")
+    if handoff.status not in OWNED_STATUSES:
+        raise Refused(f"This case is {handoff.get_status_display().lower()}; it cannot change.")
+    if not can_act_on_case(actor, handoff):
+        raise Refused("Only the counselor holding this case, or a supervisor, can do that.")
+    return handoff
+
+
+def _changed(handoff: Handoff, *, event: str) -> None:
+    handoff.version += 1
+    handoff.save(update_fields=["version", "updated_at"])
+    owners = [handoff.claimed_by_id] if handoff.claimed_by_id else []
+    case_changed_on_commit(handoff=handoff, owners=owners, event=event)
+
+
+def _not_future(value: datetime, field: str) -> None:
+    if value > timezone.now() + timedelta(minutes=1):
+        raise Refused({field: "This time is in the future."})
+
+
+# --- contact attempts, notes, assessment, relay --------------------------------------------
+
+
+def contact_attempt_record(
+    *, handoff_id: Any, counselor: User, channel: str, result: str, at: datetime | None = None
+) -> ContactAttempt:
+    errors = {}
+    if channel not in ContactChannel.values:
+        errors["channel"] = "Choose phone, text or chat."
+    if result not in ContactResult.values:
+        errors["result"] = "Choose what happened."
+    if errors:
+        raise Refused(errors)
+    at = at or timezone.now()
+    _not_future(at, "at")
+    with transaction.atomic():
+        handoff = _locked(handoff_id, counselor)
+        attempt = ContactAttempt.objects.create(
+            handoff=handoff, counselor=counselor, channel=channel, result=result, at=at
+        )
+        if result == ContactResult.REACHED and handoff.status == Status.CLAIMED:
+            handoff.status = Status.IN_CONTACT
+            handoff.save(update_fields=["status", "updated_at"])
+        event_record(
+            handoff=handoff,
+            kind=EventKind.CONTACT_ATTEMPT,
+            actor=counselor,
+            data={"channel": channel, "result": result},
+        )
+        _changed(handoff, event="handoff.contact_attempt")
+    return attempt
+
+
+def note_add(*, handoff_id: Any, author: User, text: str) -> Note:
+    text = text.strip()
+    if not text:
+        raise Refused({"text": "Write the note first."})
+    with transaction.atomic():
+        handoff = _locked(handoff_id, author)
+        note = Note.objects.create(handoff=handoff, author=author, text=text)
+        event_record(
+            handoff=handoff, kind=EventKind.NOTE_ADDED, actor=author, data={"note": note.pk}
+        )
+        _changed(handoff, event="handoff.note")
+    return note
+
+
+def note_edit(*, note_id: int, author: User, text: str) -> Note:
+    """An edit appends a new note that supersedes the old one; the history stays."""
+    text = text.strip()
+    if not text:
+        raise Refused({"text": "A note cannot be emptied; write the correction."})
+    with transaction.atomic():
+        old = Note.objects.select_for_update().filter(pk=note_id).first()
+        if old is None:
+            raise Refused("No such note.")
+        handoff = _locked(old.handoff_id, author)
+        if old.author_id != author.pk:
+            raise Refused("Only the note's author can edit it.")
+        if Note.objects.filter(supersedes=old).exists():
+            raise Refused("This note was already edited; edit the newest version.")
+        note = Note.objects.create(handoff=handoff, author=author, text=text, supersedes=old)
+        event_record(
+            handoff=handoff,
+            kind=EventKind.NOTE_EDITED,
+            actor=author,
+            data={"note": note.pk, "supersedes": old.pk},
+        )
+        _changed(handoff, event="handoff.note")
+    return note
+
+
+def assessment_record(
+    *,
+    handoff_id: Any,
+    counselor: User,
+    confirmed: list[str],
+    cleared: list[str],
+    tier: str,
+    override_reason: str = "",
+) -> RiskAssessment:
+    """The counselor confirms or clears the machine's suggested indicators and sets the tier.
+    A tier other than the machine's needs a reason, and the change is recorded."""
+    if tier not in Tier.values:
+        raise Refused({"tier": "Choose a tier."})
+    with transaction.atomic():
+        handoff = _locked(handoff_id, counselor)
+        machine = handoff.summary_tier
+        if machine and tier != machine and not override_reason.strip():
+            raise Refused({"override_reason": "Say why your tier differs from the machine's."})
+        assessment = RiskAssessment.objects.create(
+            handoff=handoff,
+            counselor=counselor,
+            indicators={"confirmed": sorted(set(confirmed)), "cleared": sorted(set(cleared))},
+            tier=tier,
+            machine_tier=machine,
+            override_reason=override_reason.strip()[:500],
+        )
+        event_record(
+            handoff=handoff,
+            kind=EventKind.ASSESSMENT_RECORDED,
+            actor=counselor,
+            data={"assessment": assessment.pk, "tier": tier, "machine_tier": machine},
+        )
+        if tier != handoff.tier or handoff.tier_source != TierSource.COUNSELOR:
+            event_record(
+                handoff=handoff,
+                kind=EventKind.TIER_CHANGED,
+                actor=counselor,
+                data={"from": handoff.tier, "to": tier, "machine": machine, "by": "counselor"},
+            )
+            handoff.tier = tier
+            handoff.tier_source = TierSource.COUNSELOR
+            handoff.save(update_fields=["tier", "tier_source", "updated_at"])
+        _changed(handoff, event="handoff.assessment")
+    return assessment
+
+
+def relay_message_send(*, handoff_id: Any, counselor: User, text: str) -> TranscriptMessage:
+    """The counselor's words for the person, carried by the platform (a handoff.message
+    callback). The message shows as sent or failed from that callback's delivery."""
+    text = text.strip()
+    if not text:
+        raise Refused({"text": "Write the message first."})
+    if len(text) > 4000:
+        raise Refused({"text": "Keep a message under 4,000 characters."})
+    with transaction.atomic():
+        handoff = _locked(handoff_id, counselor)
+        last = handoff.messages.order_by("-seq").values_list("seq", flat=True).first()
+        callback = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE, text=text)
+        message = TranscriptMessage.objects.create(
+            handoff=handoff,
+            seq=(last if last is not None else -1) + 1,
+            role=Role.COUNSELOR,
+            text=text,
+            at=timezone.now(),
+            author=counselor,
+            callback=callback,
+        )
+        event_record(
+            handoff=handoff,
+            kind=EventKind.MESSAGE_RELAYED,
+            actor=counselor,
+            data={"message": message.seq, "callback": str(callback.id)},
+        )
+        _changed(handoff, event="handoff.relay")
+    return message
+
+
+# --- closing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    outcome: str
+    details: dict[str, str]
+    safety_plan: dict[str, str] | None = None
+    follow_up_at: datetime | None = None
+
+
+REQUIRED_DETAILS: dict[str, tuple[tuple[str, str], ...]] = {
+    Outcome.DEESCALATED: (("what_helped", "Say what helped."),),
+    Outcome.NOT_AT_RISK: (("reason", "Say why the person is not at risk."),),
+    Outcome.REFERRED: (("referred_to", "Say what the person was referred to."),),
+    Outcome.NO_CONTACT: (),
+}
+
+
+def _close_checks(handoff: Handoff, request: CloseRequest) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if request.outcome == Outcome.MOBILE_CRISIS:
+        return {"outcome": "A mobile crisis case closes when the team's result is recorded."}
+    if request.outcome == Outcome.EMERGENCY_CALL:
+        return {
+            "outcome": "An emergency case closes when you record whether services reached "
+            "the person."
+        }
+    if request.outcome not in REQUIRED_DETAILS:
+        return {"outcome": "Choose an outcome."}
+    for field, message in REQUIRED_DETAILS[request.outcome]:
+        if not request.details.get(field, "").strip():
+            errors[field] = message
+    if request.outcome == Outcome.NO_CONTACT and not handoff.contact_attempts.exists():
+        errors["attempts"] = "Record the contact attempts you made before closing as no contact."
+    if request.follow_up_at is not None:
+        if request.outcome != Outcome.DEESCALATED:
+            errors["follow_up_at"] = "A follow-up goes with a de-escalated case."
+        elif request.follow_up_at <= timezone.now():
+            errors["follow_up_at"] = "A follow-up must be in the future."
+    if request.safety_plan is not None and request.outcome != Outcome.DEESCALATED:
+        errors["safety_plan"] = "A safety plan goes with a de-escalated case."
+    return errors
+
+
+def _close(
+    handoff: Handoff,
+    *,
+    counselor: User,
+    outcome: str,
+    details: dict[str, Any],
+    safety_plan: dict[str, str] | None = None,
+) -> Disposition:
+    now = timezone.now()
+    disposition = Disposition.objects.create(
+        handoff=handoff,
+        outcome=outcome,
+        counselor=counselor,
+        closed_at=now,
+        details=details,
+        safety_plan=safety_plan,
+    )
+    owner = handoff.claimed_by_id
+    handoff.status = Status.CLOSED
+    handoff.outcome = outcome
+    handoff.closed_at = now
+    handoff.version += 1
+    handoff.save(update_fields=["status", "outcome", "closed_at", "version", "updated_at"])
+    event_record(handoff=handoff, kind=EventKind.CLOSED, actor=counselor, data={"outcome": outcome})
+    # The platform learns that the case closed, never how.
+    callback_enqueue(handoff=handoff, event=CallbackEvent.CLOSED)
+    case_changed_on_commit(handoff=handoff, owners=[owner] if owner else [], event="handoff.closed")
+    return disposition
+
+
+def handoff_close(*, handoff_id: Any, counselor: User, request: CloseRequest) -> Disposition:
+    with transaction.atomic():
+        handoff = _locked(handoff_id, counselor)
+        errors = _close_checks(handoff, request)
+        if errors:
+            raise Refused(errors)
+        details = {k: v.strip() for k, v in request.details.items() if v and v.strip()}
+        if request.outcome == Outcome.NO_CONTACT:
+            details["attempts"] = str(handoff.contact_attempts.count())
+        plan = None
+        if request.safety_plan:
+            plan = {k: v.strip() for k, v in request.safety_plan.items() if v and v.strip()}
+        if request.follow_up_at is not None:
+            FollowUp.objects.create(
+                handoff=handoff, counselor=counselor, due_at=request.follow_up_at
+            )
+            details["follow_up_at"] = request.follow_up_at.isoformat()
+        return _close(
+            handoff,
+            counselor=counselor,
+            outcome=request.outcome,
+            details=details,
+            safety_plan=plan or None,
+        )
+
+
+# --- mobile crisis team -------------------------------------------------------------------
+
+
+def dispatch_request(
+    *,
+    handoff_id: Any,
+    counselor: User,
+    team_id: int | None,
+    team_name: str = "",
+    requested_at: datetime,
+    reference: str = "",
+) -> MobileCrisisDispatch:
+    team = MobileCrisisTeam.objects.filter(pk=team_id, active=True).first() if team_id else None
+    if team_id and team is None:
+        raise Refused({"team": "That team is not in the directory."})
+    name = team.name if team else team_name.strip()
+    if not name:
+        raise Refused({"team": "Choose a team, or name one that is not in the directory."})
+    _not_future(requested_at, "requested_at")
+    with transaction.atomic():
+        handoff = _locked(handoff_id, counselor)
+        if handoff.dispatches.exclude(status__in=DISPATCH_FINAL).exists():
+            raise Refused({"team": "A team is already on its way; record its outcome first."})
+        dispatch = MobileCrisisDispatch.objects.create(
+            handoff=handoff,
+            team=team,
+            team_name=name,
+            requested_by=counselor,
+            requested_at=requested_at,
+            reference=reference.strip()[:100],
+        )
+        MobileCrisisStatusUpdate.objects.create(
+            dispatch=dispatch,
+            status=DispatchStatus.REQUESTED,
+            at=requested_at,
+            recorded_by=counselor,
+        )
+        event_record(
+            handoff=handoff,
+            kind=EventKind.MOBILE_CRISIS_REQUESTED,
+            actor=counselor,
+            data={"dispatch": dispatch.pk, "team": name},
+        )
+        _changed(handoff, event="handoff.dispatch")
+    return dispatch
+
+
+def dispatch_update(
+    *,
+    dispatch_id: int,
+    counselor: User,
+    status: str,
+    at: datetime,
+    note: str = "",
+    result: str = "",
+) -> MobileCrisisDispatch:
+    """A status from the team. Completed or cancelled with its result closes the case."""
+    if status not in DispatchStatus.values or status == DispatchStatus.REQUESTED:
+        raise Refused({"status": "Choose the team's new status."})
+    final = status in DISPATCH_FINAL
+    if final and not result.strip():
+        raise Refused({"result": "Record the team's result to close the case."})
+    _not_future(at, "at")
+    with transaction.atomic():
+        dispatch = MobileCrisisDispatch.objects.select_for_update().filter(pk=dispatch_id).first()
+        if dispatch is None:
+            raise Refused("No such request.")
+        handoff = _locked(dispatch.handoff_id, counselor)
+        if dispatch.status in DISPATCH_FINAL:
+            raise Refused("This request is already finished.")
+        if at < dispatch.requested_at:
+            raise Refused({"at": "This is before the team was requested."})
+        MobileCrisisStatusUpdate.objects.create(
+            dispatch=dispatch, status=status, at=at, recorded_by=counselor, note=note.strip()[:500]
+        )
+        dispatch.status = status
+        if final:
+            dispatch.result = result.strip()
+        dispatch.save(update_fields=["status", "result"])
+        event_record(
+            handoff=handoff,
+            kind=EventKind.MOBILE_CRISIS_UPDATE,
+            actor=counselor,
+            data={"dispatch": dispatch.pk, "status": status},
+        )
+        if final:
+            _close(
+                handoff,
+                counselor=counselor,
+                outcome=Outcome.MOBILE_CRISIS,
+                details={
+                    "team": dispatch.team_name,
+                    "team_status": status,
+                    "result": dispatch.result,
+                    "reference": dispatch.reference,
+                },
+            )
+        else:
+            _changed(handoff, event="handoff.dispatch")
+    return dispatch
+
+
+# --- emergency call -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmergencyCallRecord:
+    center_id: int | None
+    center_name: str
+    center_number: str
+    dialed_at: datetime | None
+    answered_at: datetime | None
+    call_taker: str
+    incident_number: str
+    relayed: str
+    person_consented: bool | None
+    no_consent_reason: str
+    supervisor_consulted_id: int | None
+
+
+def _call_checks(
+    record: EmergencyCallRecord,
+) -> tuple[EmergencyCenter | None, User | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    center = None
+    if record.center_id:
+        center = EmergencyCenter.objects.filter(pk=record.center_id, active=True).first()
+        if center is None:
+            errors["center"] = "That emergency center is not in the directory."
+    elif not record.center_name.strip() or not record.center_number.strip():
+        errors["center"] = "Name the emergency center you called and its number."
+    if record.dialed_at is None:
+        errors["dialed_at"] = "When did you dial?"
+    else:
+        if record.dialed_at > timezone.now() + timedelta(minutes=1):
+            errors["dialed_at"] = "This time is in the future."
+        if record.answered_at is not None and record.answered_at < record.dialed_at:
+            errors["answered_at"] = "The call cannot be answered before it was dialed."
+    if not record.relayed.strip():
+        errors["relayed"] = "Record what you told the call-taker."
+    if record.person_consented is None:
+        errors["person_consented"] = "Did the person agree to emergency services being called?"
+    elif not record.person_consented and record.no_consent_reason not in NoConsentReason.values:
+        errors["no_consent_reason"] = "Say why you called without the person's agreement."
+    consulted = None
+    if record.supervisor_consulted_id:
+        consulted = User.objects.filter(pk=record.supervisor_consulted_id, is_active=True).first()
+        if consulted is None or not is_supervisor(consulted):
+            errors["supervisor_consulted"] = "Choose the supervisor you consulted."
+    return center, consulted, errors
+
+
+def emergency_call_record(
+    *, handoff_id: Any, counselor: User, record: EmergencyCallRecord
+) -> EmergencyCall:
+    """Record a call the counselor placed by hand. The case then awaits confirmation that
+    emergency services reached the person."""
+    center, consulted, errors = _call_checks(record)
+    if errors:
+        raise Refused(errors)
+    assert record.dialed_at is not None
+    assert record.person_consented is not None
+    with transaction.atomic():
+        handoff = _locked(handoff_id, counselor)
+        call = EmergencyCall.objects.create(
+            handoff=handoff,
+            counselor=counselor,
+            center=center,
+            center_name=center.name if center else record.center_name.strip()[:200],
+            center_number=center.emergency_line if center else record.center_number.strip()[:20],
+            dialed_at=record.dialed_at,
+            answered_at=record.answered_at,
+            call_taker=record.call_taker.strip()[:200],
+            incident_number=record.incident_number.strip()[:100],
+            relayed=record.relayed.strip(),
+            person_consented=record.person_consented,
+            no_consent_reason="" if record.person_consented else record.no_consent_reason,
+            supervisor_consulted=consulted,
+        )
+        handoff.status = Status.AWAITING_CONFIRMATION
+        handoff.save(update_fields=["status", "updated_at"])
+        event_record(
+            handoff=handoff,
+            kind=EventKind.EMERGENCY_CALL_RECORDED,
+            actor=counselor,
+            data={
+                "call": call.pk,
+                "center": call.center_name,
+                "from_directory": center is not None,
+                "person_consented": record.person_consented,
+                "supervisor_consulted": consulted.pk if consulted else None,
+            },
+        )
+        _changed(handoff, event="handoff.emergency_call")
+    return call
+
+
+def emergency_call_confirm(
+    *, call_id: int, counselor: User, contact_confirmed: bool | None, note: str = ""
+) -> EmergencyCall:
+    """Whether emergency services reached the person. Recording it closes the case."""
+    if contact_confirmed is None:
+        raise Refused({"contact_confirmed": "Did emergency services reach the person?"})
+    if not contact_confirmed and not note.strip():
+        raise Refused({"note": "Say what you know, and what happens next."})
+    with transaction.atomic():
+        call = EmergencyCall.objects.select_for_update().filter(pk=call_id).first()
+        if call is None:
+            raise Refused("No such call.")
+        handoff = _locked(call.handoff_id, counselor)
+        if call.contact_confirmed is not None:
+            raise Refused("The outcome of this call is already recorded.")
+        call.contact_confirmed = contact_confirmed
+        call.confirmation_note = note.strip()[:500]
+        call.confirmed_at = timezone.now()
+        call.save(update_fields=["contact_confirmed", "confirmation_note", "confirmed_at"])
+        event_record(
+            handoff=handoff,
+            kind=EventKind.EMERGENCY_CONFIRMATION,
+            actor=counselor,
+            data={"call": call.pk, "contact_confirmed": contact_confirmed},
+        )
+        _close(
+            handoff,
+            counselor=counselor,
+            outcome=Outcome.EMERGENCY_CALL,
+            details={
+                "center": call.center_name,
+                "incident_number": call.incident_number,
+                "contact_confirmed": "yes" if contact_confirmed else "no",
+                "note": call.confirmation_note,
+            },
+        )
+    return call
+
+
+def emergency_confirmations_overdue() -> int:
+    """Flag to supervisors every call still unconfirmed past the set time, once each."""
+    from handoff.realtime.broadcast import SUPERVISORS_GROUP, send
+
+    cutoff = timezone.now() - timedelta(minutes=settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES)
+    flagged = 0
+    due = EmergencyCall.objects.filter(
+        contact_confirmed__isnull=True, overdue_flagged_at__isnull=True, recorded_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    for pk in list(due[:200]):
+        with transaction.atomic():
+            if not EmergencyCall.objects.filter(pk=pk, overdue_flagged_at__isnull=True).update(
+                overdue_flagged_at=timezone.now()
+            ):
+                continue
+            call = EmergencyCall.objects.select_related("handoff").get(pk=pk)
+            event_record(
+                handoff=call.handoff,
+                kind=EventKind.CONFIRMATION_OVERDUE,
+                data={"call": pk, "minutes": settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES},
+            )
+            minutes = settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES
+            text = f"Emergency call not confirmed after {minutes} min: case {call.handoff_id}."
+            alert = {"type": "queue.alert", "text": _alert_json(text, str(call.handoff_id))}
+            transaction.on_commit(partial(send, SUPERVISORS_GROUP, alert))
+            flagged += 1
+    return flagged
+
+
+def _alert_json(text: str, case_id: str) -> str:
+    import json
+
+    return json.dumps({"type": "queue.alert", "id": case_id, "text": text})
+
+
+# --- follow-ups and amendments ------------------------------------------------------------
+
+
+def follow_ups_remind() -> int:
+    """Remind a follow-up's counselor when it is due, or the whole floor if they are off."""
+    from counselors.presence import online_staff
+    from handoff.realtime.broadcast import QUEUE_GROUP, send, user_group
+
+    now = timezone.now()
+    reminded = 0
+    online = set(online_staff().values_list("pk", flat=True))
+    for pk in list(
+        FollowUp.objects.filter(
+            due_at__lte=now, reminded_at__isnull=True, done_at__isnull=True
+        ).values_list("pk", flat=True)[:200]
+    ):
+        with transaction.atomic():
+            if not FollowUp.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            follow_up = FollowUp.objects.select_related("handoff").get(pk=pk)
+            to_floor = follow_up.counselor_id not in online
+            event_record(
+                handoff=follow_up.handoff,
+                kind=EventKind.FOLLOW_UP_DUE,
+                data={"follow_up": pk, "to": "floor" if to_floor else follow_up.counselor_id},
+            )
+            group = QUEUE_GROUP if to_floor else user_group(follow_up.counselor_id)
+            text = f"Follow-up due now for case {follow_up.handoff_id}."
+            alert = {"type": "queue.alert", "text": _alert_json(text, str(follow_up.handoff_id))}
+            transaction.on_commit(partial(send, group, alert))
+            reminded += 1
+    return reminded
+
+
+def amendment_add(*, handoff_id: Any, supervisor: User, reason: str, text: str) -> Amendment:
+    """A closed record does not change; a supervisor appends a correction with its reason."""
+    if not is_supervisor(supervisor):
+        raise Refused("Only a supervisor can amend a closed case.")
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Say why the record is being amended."
+    if not text.strip():
+        errors["text"] = "Write the correction."
+    if errors:
+        raise Refused(errors)
+    with transaction.atomic():
+        handoff = Handoff.objects.select_for_update().filter(pk=handoff_id).first()
+        if handoff is None:
+            raise Refused("No such case.")
+        if handoff.status != Status.CLOSED:
+            raise Refused("Only a closed case is amended; an open one is edited by its counselor.")
+        amendment = Amendment.objects.create(
+            handoff=handoff, supervisor=supervisor, reason=reason.strip()[:500], text=text.strip()
+        )
+        event_record(
+            handoff=handoff,
+            kind=EventKind.AMENDED,
+            actor=supervisor,
+            data={"amendment": amendment.pk},
+        )
+    return amendment
