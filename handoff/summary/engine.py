@@ -34,6 +34,9 @@ from handoff.summary.types import (
 # is neither a word character nor whitespace, and "\n" ends sentences.
 _SEP = "\n\x00\n"
 _MAX_SPAN = 180
+# Sentence checks cached by _Msg.sentence_has besides lexicon's HYP, JOKE, LYRIC and PAST.
+_POSSESSION = 64
+_NO_ACCESS = 128
 _FRAGMENT = 48
 
 
@@ -72,25 +75,45 @@ class _Msg:
     mask: int = -1
     sentences: list[tuple[int, int]] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
-    # Sentence-level context (hypothetical, joke, lyric, past) asked once per sentence, not per
-    # match: a sentence with five risk words is read once.
+    # Sentence-level context (hypothetical, joke, lyric, past; possession and no access on the
+    # fast path) asked once per sentence, not per match: a sentence with five risk words is read
+    # once.
     context: dict[tuple[int, int], bool] = field(default_factory=dict)
+    # Set by the prefiltered scan: the mask's context bits are known (a pattern whose bit is not
+    # set cannot match anywhere in this message and is not searched), and the context is read
+    # with the skip-ahead forms of SUBJECT, NEGATORS and CLAUSE_BREAK (same matches).
+    fast: bool = False
 
     def sentence_has(self, flag: int, s0: int, s1: int) -> bool:
         key = (flag, s0)
         found = self.context.get(key)
         if found is None:
             text = self.text
+            mask = self.mask
             if flag == lx.HYP:
-                found = lx.HYPOTHETICAL.search(text, s0, s1) is not None
+                found = bool(mask & lx.HYPOTHETICAL_BIT) and (
+                    lx.HYPOTHETICAL.search(text, s0, s1) is not None
+                )
             elif flag == lx.JOKE:
-                found = lx.JOKE_RE.search(text, s0, s1) is not None and not lx.NOT_JOKING.search(
-                    text
+                found = (
+                    bool(mask & lx.JOKE_BIT)
+                    and lx.JOKE_RE.search(text, s0, s1) is not None
+                    and not (mask & lx.NOT_JOKING_BIT and lx.NOT_JOKING.search(text))
                 )
             elif flag == lx.LYRIC:
-                found = lx.LYRIC_RE.search(text, 0, s1) is not None
+                found = bool(mask & lx.LYRIC_BIT) and lx.LYRIC_RE.search(text, 0, s1) is not None
+            elif flag == _POSSESSION:
+                found = bool(mask & lx.POSSESSION_BIT) and (
+                    lx.POSSESSION.search(text, s0, s1) is not None
+                )
+            elif flag == _NO_ACCESS:
+                found = bool(mask & lx.NO_ACCESS_BIT) and (
+                    lx.NO_ACCESS.search(text, s0, s1) is not None
+                )
             else:
-                found = lx.PAST_MARKERS.search(text, s0, s1) is not None
+                found = bool(mask & lx.PAST_MARKERS_BIT) and (
+                    lx.PAST_MARKERS.search(text, s0, s1) is not None
+                )
             self.context[key] = found
         return found
 
@@ -156,24 +179,31 @@ def _is_first_person_start(fragment: str) -> bool:
 
 def _third_party(msg: _Msg, start: int, s0: int) -> bool:
     prefix = msg.text[s0:start]
+    reported = bool(msg.mask & lx.REPORTED_BIT)
     if _is_first_person_start(msg.text[start : start + 8]):
-        return lx.REPORTED.search(prefix) is not None
+        return reported and lx.REPORTED.search(prefix) is not None
     last: str | None = None
-    for m in lx.SUBJECT.finditer(prefix):
+    for m in (lx.SUBJECT_FAST if msg.fast else lx.SUBJECT).finditer(prefix):
         last = "first" if m.group("first") else "third"
     if last == "third":
         return True
-    return last is None and lx.REPORTED.search(prefix) is not None
+    return last is None and reported and lx.REPORTED.search(prefix) is not None
 
 
 def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
     text = msg.text
+    mask = msg.mask
     clause_start = s0
-    for brk in lx.CLAUSE_BREAK.finditer(text, s0, start):
-        clause_start = brk.end()
-    m = lx.NEGATORS.search(text, clause_start, start)
-    if m is not None and not lx.NEGATION_EXCEPT.match(m.group("rest") or ""):
-        return True
+    if mask & lx.CLAUSE_BREAK_BIT:
+        breaks = lx.CLAUSE_BREAK_FAST if msg.fast else lx.CLAUSE_BREAK
+        for brk in breaks.finditer(text, s0, start):
+            clause_start = brk.end()
+    if mask & lx.NEGATORS_BIT:
+        negators = lx.NEGATORS_FAST if msg.fast else lx.NEGATORS
+        m = negators.search(text, clause_start, start)
+        if m is not None and not lx.NEGATION_EXCEPT.match(m.group("rest") or ""):
+            return True
+    # Kept as it reads, though "^" matches only at the real start of the text, never at ``end``.
     return lx.NEGATION_AFTER.match(text, end, s1) is not None
 
 
@@ -182,7 +212,8 @@ def _rejected(msg: _Msg, hit_start: int, hit_end: int, checks: int) -> str | Non
     s0, s1 = msg.sentence(hit_start)
     text = msg.text
     if checks & lx.HYP and (
-        msg.sentence_has(lx.HYP, s0, s1) or lx.QUESTION_FRAME.search(text, s0, hit_start)
+        msg.sentence_has(lx.HYP, s0, s1)
+        or (msg.mask & lx.QUESTION_FRAME_BIT and lx.QUESTION_FRAME.search(text, s0, hit_start))
     ):
         return "hypothetical"
     if checks & lx.JOKE and msg.sentence_has(lx.JOKE, s0, s1):
@@ -232,15 +263,31 @@ def _act_kind(fragment: str, default: MeansKind | None = "medication") -> MeansK
     return default
 
 
+# The trigger bits of each whitespace-free chunk seen so far. No literal holds whitespace, so a
+# message's bits are the union of its chunks' bits; chats reuse their words, so most chunks are
+# found here instead of being read by the trigger regex. Bounded: emptied when full.
+_CHUNK_MASKS: dict[str, int] = {}
+_CHUNK_CACHE_SIZE = 50_000
+
+
+def _chunk_mask(chunk: str) -> int:
+    mask = 0
+    masks = lx.TRIGGER_MASK
+    for literal in set(lx.TRIGGER.findall(chunk)):
+        mask |= masks[literal]
+    if len(_CHUNK_MASKS) >= _CHUNK_CACHE_SIZE:
+        _CHUNK_MASKS.clear()
+    _CHUNK_MASKS[chunk] = mask
+    return mask
+
+
 def _trigger_mask(low: str) -> int:
     """The bits of the required-literal sets that ``low`` (lowercased text) holds a string of."""
     mask = 0
-    masks = lx.TRIGGER_MASK
-    search = lx.TRIGGER.search
-    m = search(low)
-    while m is not None:
-        mask |= masks[m.group()]
-        m = search(low, m.start() + 1)
+    cached = _CHUNK_MASKS.get
+    for chunk in low.split():
+        bits = cached(chunk)
+        mask |= _chunk_mask(chunk) if bits is None else bits
     return mask
 
 
@@ -290,7 +337,7 @@ class _Reader:
             start = offsets[k]
             found = _trigger_mask(big[start : start + len(msg.text)]) | lx.ALWAYS
             mask = 0
-            candidates = found & (lx.RULE_BITS | lx.HELPER_BITS)
+            candidates = found & (lx.RULE_BITS | lx.HELPER_BITS | lx.CUE_BITS)
             while candidates:
                 bit = candidates & -candidates
                 need = lx.NEEDS[bit]
@@ -298,8 +345,9 @@ class _Reader:
                     mask |= bit
                 candidates ^= bit
             if not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text):
-                mask |= lx.HELPER_BITS
+                mask |= lx.HELPER_BITS | lx.CUE_BITS
             msg.mask = mask
+            msg.fast = True
             rules = mask & lx.RULE_BITS
             while rules:
                 bit = rules & -rules
@@ -324,15 +372,27 @@ class _Reader:
         hit = _Hit(rule.kind, rule.code, msg.index, start, end, span, rule.strong, rule.code)
         if rule.kind == "means":
             s0, s1 = msg.sentence(start)
-            if lx.NO_ACCESS.search(msg.text, s0, s1):
+            if (
+                msg.sentence_has(_NO_ACCESS, s0, s1)
+                if msg.fast
+                else lx.NO_ACCESS.search(msg.text, s0, s1)
+            ):
                 # "I don't have a gun" is negated, but the absence of access is itself a finding.
                 if why in (None, "negated"):
                     hit.access = False
                     self.hits.append(hit)
                 return
-            if rule.code == "medication" and lx.ON_MEDS.search(msg.text, s0, start):
+            if (
+                rule.code == "medication"
+                and msg.mask & lx.ON_MEDS_BIT
+                and lx.ON_MEDS.search(msg.text, s0, start)
+            ):
                 return  # "I'm on antidepressants": treatment, not a method
-            if lx.POSSESSION.search(msg.text, s0, s1):
+            if (
+                msg.sentence_has(_POSSESSION, s0, s1)
+                if msg.fast
+                else lx.POSSESSION.search(msg.text, s0, s1)
+            ):
                 hit.access = True
                 if why == "third":
                     why = None  # "my dad keeps a gun in his closet": access in the household
@@ -546,8 +606,14 @@ def _resolve(reader: _Reader) -> _Result:
 def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) -> None:
     s0, s1 = msg.sentence(h.start)
     text = msg.text
-    past = lx.PAST_MARKERS.search(text, s0, s1) is not None
-    present = lx.PRESENT_MARKERS.search(text, s0, s1) is not None
+    past = (
+        msg.sentence_has(lx.PAST, s0, s1)
+        if msg.fast
+        else lx.PAST_MARKERS.search(text, s0, s1) is not None
+    )
+    present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
+        lx.PRESENT_MARKERS.search(text, s0, s1) is not None
+    )
     if h.code == "answer":
         now = True
     elif h.code == "act":
@@ -588,7 +654,9 @@ def _places_and_substances(
         if transcript_risk and msg.mask & lx.PLACES_BIT:
             for m in lx.PLACES.finditer(text):
                 s0, s1 = msg.sentence(m.start())
-                if i not in risk_msgs and not lx.PLACE_CUE.search(text, s0, s1):
+                if i not in risk_msgs and not (
+                    msg.mask & lx.PLACE_CUE_BIT and lx.PLACE_CUE.search(text, s0, s1)
+                ):
                     continue
                 if _rejected(msg, m.start(), m.end(), lx.NEG | lx.HYP | lx.THIRD | lx.JOKE):
                     continue

@@ -1406,11 +1406,46 @@ def _trie_regex(words: Sequence[str]) -> str:
 ANAPHORA_BIT = 1 << len(RULES)
 PLACES_BIT = ANAPHORA_BIT << 1
 SUBSTANCES_BIT = ANAPHORA_BIT << 2
+# Then the context patterns read around each match (negation, hypothetical, joke, ...): the same
+# trigger pass tells which of them can match anywhere in a message, and the engine skips the
+# search where one cannot. SUBJECT has no required literal (a capitalised name is a subject) and
+# NEGATION_AFTER's only literal is "n": both always run.
+NEGATORS_BIT = ANAPHORA_BIT << 3
+CLAUSE_BREAK_BIT = ANAPHORA_BIT << 4
+HYPOTHETICAL_BIT = ANAPHORA_BIT << 5
+QUESTION_FRAME_BIT = ANAPHORA_BIT << 6
+JOKE_BIT = ANAPHORA_BIT << 7
+NOT_JOKING_BIT = ANAPHORA_BIT << 8
+LYRIC_BIT = ANAPHORA_BIT << 9
+REPORTED_BIT = ANAPHORA_BIT << 10
+PAST_MARKERS_BIT = ANAPHORA_BIT << 11
+PRESENT_MARKERS_BIT = ANAPHORA_BIT << 12
+POSSESSION_BIT = ANAPHORA_BIT << 13
+NO_ACCESS_BIT = ANAPHORA_BIT << 14
+ON_MEDS_BIT = ANAPHORA_BIT << 15
+PLACE_CUE_BIT = ANAPHORA_BIT << 16
+CUES: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (NEGATORS_BIT, NEGATORS),
+    (CLAUSE_BREAK_BIT, CLAUSE_BREAK),
+    (HYPOTHETICAL_BIT, HYPOTHETICAL),
+    (QUESTION_FRAME_BIT, QUESTION_FRAME),
+    (JOKE_BIT, JOKE_RE),
+    (NOT_JOKING_BIT, NOT_JOKING),
+    (LYRIC_BIT, LYRIC_RE),
+    (REPORTED_BIT, REPORTED),
+    (PAST_MARKERS_BIT, PAST_MARKERS),
+    (PRESENT_MARKERS_BIT, PRESENT_MARKERS),
+    (POSSESSION_BIT, POSSESSION),
+    (NO_ACCESS_BIT, NO_ACCESS),
+    (ON_MEDS_BIT, ON_MEDS),
+    (PLACE_CUE_BIT, PLACE_CUE),
+)
 _PREFILTERED: tuple[tuple[int, re.Pattern[str]], ...] = (
     *((1 << i, fast) for i, (_rule, fast) in enumerate(FAST_RULES)),
     (ANAPHORA_BIT, ANAPHORA),
     (PLACES_BIT, PLACES),
     (SUBSTANCES_BIT, SUBSTANCES),
+    *CUES,
 )
 REQUIRED: dict[int, list[frozenset[str]]] = {
     bit: required_literals(pattern) for bit, pattern in _PREFILTERED
@@ -1426,7 +1461,7 @@ def _clause_bits() -> tuple[dict[str, int], dict[int, int]]:
     shorter ones inside it count too), and for every pattern bit, all the bits it needs."""
     by_literal: dict[str, int] = {}
     needs: dict[int, int] = {}
-    extra = SUBSTANCES_BIT << 1
+    extra = PLACE_CUE_BIT << 1
     for bit, clauses in REQUIRED.items():
         need = 0
         for n, clause in enumerate(clauses):
@@ -1448,13 +1483,32 @@ def _clause_bits() -> tuple[dict[str, int], dict[int, int]]:
 
 
 TRIGGER_MASK, NEEDS = _clause_bits()
-# The literals as one trie-shaped regex. A literal may start inside the one just found and run
-# past its end, so the engine searches again from the next character after each match rather than
-# from the end of it (see engine._trigger_mask).
-TRIGGER = re.compile(_trie_regex(sorted(TRIGGER_MASK)))
+# The literals as one trie-shaped regex, inside a lookahead: ``findall`` then reports, at every
+# position, the longest literal starting there (a literal may start inside another and run past
+# its end), in one call (see engine._trigger_mask).
+TRIGGER = re.compile(f"(?=({_trie_regex(sorted(TRIGGER_MASK))}))")
 # Letters that case-insensitive patterns match although they do not lowercase to an ASCII
 # letter (the long s, U+017F, matches "s"): a message holding one runs every helper pattern
 # (ANAPHORA, PLACES, SUBSTANCES), so the prefilter never hides a match the pattern would find.
 CASEFOLD_ODD = frozenset("\u0130\u0131\u017f")
 RULE_BITS = (1 << len(RULES)) - 1
 HELPER_BITS = ANAPHORA_BIT | PLACES_BIT | SUBSTANCES_BIT
+CUE_BITS = sum(bit for bit, _pattern in CUES)
+
+
+def _skip_ahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern behind a lookahead on the characters a match can start with (as ``_x``
+    does): the same matches, found without trying a match at every position."""
+    first = _first_chars(list(_parser.parse(pattern.pattern, pattern.flags)))
+    if not first:
+        return pattern
+    chars = {c.lower() for c in first} | {c.upper() for c in first}
+    charset = "".join(sorted(re.escape(c) for c in chars if len(c) == 1))
+    return re.compile(f"(?=[{charset}])(?:{pattern.pattern})", pattern.flags)
+
+
+# The engine's fast path reads the context with these; the plain path (prefilter off) with the
+# patterns above.
+SUBJECT_FAST = _skip_ahead(SUBJECT)
+NEGATORS_FAST = _skip_ahead(NEGATORS)
+CLAUSE_BREAK_FAST = _skip_ahead(CLAUSE_BREAK)

@@ -12,7 +12,13 @@ from standardwebhooks import Webhook
 
 from counselors.models import Role
 from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode
-from tests.e2e.test_browser_queue import ARTIFACTS, CHROMIUM_ARGS, post_handoff, sign_in
+from tests.e2e.test_browser_queue import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    csp_violations,
+    post_handoff,
+    sign_in,
+)
 from tests.support.servers import daphne
 from tests.support.staff import make_staff
 
@@ -58,6 +64,7 @@ def test_counselor_records_an_emergency_call_and_its_outcome(platform_factory) -
     with daphne(database_name=database) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        violations = csp_violations(page)
         sign_in(page, base, "casey")
         case_id = post_handoff(base, p.slug, p.inbound_secret, "imminent")
         page.wait_for_selector(f"#case-{case_id}")
@@ -102,4 +109,5 @@ def test_counselor_records_an_emergency_call_and_its_outcome(platform_factory) -
         page.wait_for_selector("[data-testid=outcome]")
         assert "Emergency call (911)" in page.inner_text("[data-testid=outcome]")
         page.screenshot(path=str(ARTIFACTS / "emergency-closed.png"), full_page=True)
+        assert violations == []
         browser.close()

@@ -48,6 +48,16 @@ def post_handoff(base: str, slug: str, secret: str, level: str) -> str:
     return str(response.json()["id"])
 
 
+def csp_violations(page) -> list[str]:
+    """Collect what the browser refuses under the Content Security Policy."""
+    seen: list[str] = []
+    page.on(
+        "console",
+        lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return seen
+
+
 def sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -71,6 +81,7 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
     with daphne(database_name=database) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         casey = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        violations = csp_violations(casey)
         jordan_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
         jordan = jordan_ctx.new_page()
         sign_in(casey, base, "casey")
@@ -104,4 +115,5 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
         jordan_case.click("form[action$='/claim'] button")
         jordan_case.wait_for_selector("text=Already claimed by Casey.")
         jordan_case.screenshot(path=str(ARTIFACTS / "claim-refused.png"), full_page=True)
+        assert violations == []
         browser.close()

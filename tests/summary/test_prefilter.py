@@ -7,6 +7,7 @@ the whole joined text, and count rule regex passes instead of timing anything.
 
 from __future__ import annotations
 
+import random
 import re
 from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
@@ -163,3 +164,120 @@ def test_required_literals_of_a_small_pattern() -> None:
     clauses = lexicon.required_literals(pattern)
     assert clauses[0] == frozenset({"burden", "without"})
     assert lexicon.required_literals(re.compile(r"\w+")) == []
+
+
+# ---- the context prefilter and the fast path as a whole ----------------------------------------
+
+
+def _summaries(transcript: list[TranscriptLine]) -> tuple[str, str]:
+    fast = engine.RuleEngine()
+    plain = engine.RuleEngine()
+    plain._prefilter = False
+    return (
+        fast.summarize(transcript=transcript, platform_level="moderate").model_dump_json(),
+        plain.summarize(transcript=transcript, platform_level="moderate").model_dump_json(),
+    )
+
+
+def test_same_summaries_as_the_plain_path_on_the_evaluation_set() -> None:
+    for case in CASES:
+        fast, plain = _summaries(transcript_of(case))
+        assert fast == plain, case["id"]
+
+
+def _mutate(rng: random.Random, text: str) -> str:
+    pick = rng.randrange(8)
+    if pick == 0:
+        return text.upper()
+    if pick == 1:
+        return text.title()
+    if pick == 2:  # drop punctuation: longer sentences, fewer clause breaks
+        return "".join(c for c in text if c.isalnum() or c.isspace())
+    if pick == 3:  # letters that case-insensitive patterns match without lowercasing to them
+        return text.replace("s", "\u017f").replace("i", "\u0131", 1).replace("I", "\u0130", 1)
+    if pick == 4:
+        return text + rng.choice([" lol", " jk", ", not joking", " (song lyric)", " years ago"])
+    if pick == 5:
+        return rng.choice(["my friend said ", "she ", "I don't think ", "what if someone "]) + text
+    return text
+
+
+def _generated(seed: int, size: int) -> list[TranscriptLine]:
+    rng = random.Random(seed)
+    pool = [line for case in CASES for line in transcript_of(case)]
+    out: list[TranscriptLine] = []
+    for _ in range(size):
+        line = rng.choice(pool)
+        text = line.text
+        if rng.random() < 0.3:
+            text += " " + rng.choice(pool).text  # two messages run together
+        out.append(TranscriptLine(role=line.role, text=_mutate(rng, text)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_same_summaries_on_generated_transcripts(seed: int) -> None:
+    transcript = _generated(seed, 60)
+    if seed % 2:
+        engine._CHUNK_MASKS.clear()  # a cold word cache as well as a warm one
+    fast, plain = _summaries(transcript)
+    assert fast == plain, seed
+    assert _hits(transcript, prefilter=True) == _hits(transcript, prefilter=False), seed
+
+
+def test_context_cues_hold_their_required_literals() -> None:
+    """Every match of every context pattern, on the evaluation set and generated text, holds a
+    literal of each of its required sets in the lowercased text: a message without them cannot
+    match, so skipping the search there changes nothing."""
+    texts = [line["text"] for case in CASES for line in case["transcript"]]
+    texts += [line.text for seed in range(5) for line in _generated(seed, 100)]
+    for bit, pattern in lexicon.CUES:
+        clauses = lexicon.REQUIRED[bit]
+        assert clauses, pattern.pattern
+        for text in texts:
+            if not lexicon.CASEFOLD_ODD.isdisjoint(text):
+                continue  # the engine reads every cue in such a message
+            for m in pattern.finditer(text):
+                low = engine._lower(m.group())
+                for clause in clauses:
+                    assert any(lit in low for lit in clause), (pattern.pattern[:40], m.group())
+
+
+@pytest.mark.parametrize(
+    ("plain", "fast"),
+    [
+        (lexicon.SUBJECT, lexicon.SUBJECT_FAST),
+        (lexicon.NEGATORS, lexicon.NEGATORS_FAST),
+        (lexicon.CLAUSE_BREAK, lexicon.CLAUSE_BREAK_FAST),
+    ],
+)
+def test_skip_ahead_patterns_find_the_same_matches(
+    plain: re.Pattern[str], fast: re.Pattern[str]
+) -> None:
+    assert fast.pattern != plain.pattern  # the lookahead was added
+    texts = [line["text"] for case in CASES for line in case["transcript"]]
+    texts += [line.text for seed in range(5) for line in _generated(seed, 100)]
+    for text in texts:
+        for pos in range(0, len(text), 7):
+            assert [(m.span(), m.groupdict()) for m in fast.finditer(text, pos)] == [
+                (m.span(), m.groupdict()) for m in plain.finditer(text, pos)
+            ]
+
+
+def test_chunk_cache_gives_the_whole_text_mask() -> None:
+    """A message's trigger bits read chunk by chunk (from the cache or not) are those of one
+    trigger pass over the whole message."""
+
+    def whole(low: str) -> int:
+        mask = 0
+        for lit in lexicon.TRIGGER.findall(low):
+            mask |= lexicon.TRIGGER_MASK[lit]
+        return mask
+
+    texts = [line["text"] for case in CASES for line in case["transcript"]]
+    texts += [line.text for line in _generated(7, 200)]
+    engine._CHUNK_MASKS.clear()
+    for _ in range(2):  # cold, then warm
+        for text in texts:
+            low = engine._lower(text)
+            assert engine._trigger_mask(low) == whole(low), text
