@@ -1,56 +1,12 @@
-import sys
-from argparse import ArgumentParser
-from pathlib import Path
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError
-
-from handoff.directory.imports import (
-    CENTER_COLUMNS,
-    ConcurrentImport,
-    import_emergency_centers,
-    refusal_message,
-    summary_message,
-)
+from handoff.directory.command import DirectoryImportCommand
+from handoff.directory.imports import CENTER_COLUMNS, import_emergency_centers
 
 
-class Command(BaseCommand):
+class Command(DirectoryImportCommand):
     help = (
         "Import emergency centers from a UTF-8 CSV with the header "
         f"{','.join(CENTER_COLUMNS)}. Rows create or update centers by psap_id; a file with "
         "any bad row is refused whole."
     )
-
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("path", help="CSV file, or - for standard input")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="check the file and report what would change"
-        )
-        parser.add_argument(
-            "--deactivate-missing",
-            action="store_true",
-            help="deactivate active centers in the file's states that the file does not list",
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        data = read_input(options["path"])
-        try:
-            result = import_emergency_centers(
-                data,
-                dry_run=options["dry_run"],
-                deactivate_missing=options["deactivate_missing"],
-            )
-        except ConcurrentImport as exc:
-            raise CommandError(str(exc)) from exc
-        if not result.ok:
-            raise CommandError(refusal_message(options["path"], result))
-        self.stdout.write(summary_message(result, "emergency centers"))
-
-
-def read_input(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+    noun = "emergency centers"
+    importer = staticmethod(import_emergency_centers)
