@@ -265,19 +265,25 @@ def _act_kind(fragment: str, default: MeansKind | None = "medication") -> MeansK
 
 # The trigger bits of each whitespace-free chunk seen so far. No literal holds whitespace, so a
 # message's bits are the union of its chunks' bits; chats reuse their words, so most chunks are
-# found here instead of being read by the trigger regex. Bounded: emptied when full.
+# found here instead of being read by the trigger regex. Bounded (short chunks only, emptied when
+# full: a few MB at most); it holds only what the text holds, so it never changes a result.
 _CHUNK_MASKS: dict[str, int] = {}
-_CHUNK_CACHE_SIZE = 50_000
+_CHUNK_CACHE_SIZE = 20_000
+_CHUNK_CACHE_LEN = 40
 
 
 def _chunk_mask(chunk: str) -> int:
     mask = 0
     masks = lx.TRIGGER_MASK
-    for literal in set(lx.TRIGGER.findall(chunk)):
-        mask |= masks[literal]
-    if len(_CHUNK_MASKS) >= _CHUNK_CACHE_SIZE:
-        _CHUNK_MASKS.clear()
-    _CHUNK_MASKS[chunk] = mask
+    search = lx.TRIGGER.search
+    m = search(chunk)
+    while m is not None:
+        mask |= masks[m.group()]
+        m = search(chunk, m.start() + 1)
+    if len(chunk) <= _CHUNK_CACHE_LEN:
+        if len(_CHUNK_MASKS) >= _CHUNK_CACHE_SIZE:
+            _CHUNK_MASKS.clear()
+        _CHUNK_MASKS[chunk] = mask
     return mask
 
 
@@ -368,8 +374,8 @@ class _Reader:
     def _consider(self, rule: lx.Rule, msg: _Msg, start: int, end: int) -> None:
         checks = rule.checks | (lx.PAST if rule.kind == "means" else 0)
         why = _rejected(msg, start, end, checks)
-        span = _evidence_span(msg, start, end)
-        hit = _Hit(rule.kind, rule.code, msg.index, start, end, span, rule.strong, rule.code)
+        # The evidence span is cut only for a match that is kept.
+        hit = _Hit(rule.kind, rule.code, msg.index, start, end, (0, 0), rule.strong, rule.code)
         if rule.kind == "means":
             s0, s1 = msg.sentence(start)
             if (
@@ -380,6 +386,7 @@ class _Reader:
                 # "I don't have a gun" is negated, but the absence of access is itself a finding.
                 if why in (None, "negated"):
                     hit.access = False
+                    hit.span = _evidence_span(msg, start, end)
                     self.hits.append(hit)
                 return
             if (
@@ -401,6 +408,7 @@ class _Reader:
             or rule.code in ("suicidal_ideation", "expressed_intent", "plan", "self_harm")
         ):
             hit.kind, hit.code, hit.label = "third_party", "third_party", "someone else at risk"
+            hit.span = _evidence_span(msg, start, end)
             self.third.append(hit)
             return
         if why is not None:
@@ -408,6 +416,7 @@ class _Reader:
         if rule.kind == "timeframe":
             hit.near = rule.code == "near"
             hit.label = msg.text[start:end].lower()
+        hit.span = _evidence_span(msg, start, end)
         self.hits.append(hit)
 
     # -- pass 2: short answers to the counselor's direct questions --------------------------------

@@ -1483,10 +1483,10 @@ def _clause_bits() -> tuple[dict[str, int], dict[int, int]]:
 
 
 TRIGGER_MASK, NEEDS = _clause_bits()
-# The literals as one trie-shaped regex, inside a lookahead: ``findall`` then reports, at every
-# position, the longest literal starting there (a literal may start inside another and run past
-# its end), in one call (see engine._trigger_mask).
-TRIGGER = re.compile(f"(?=({_trie_regex(sorted(TRIGGER_MASK))}))")
+# The literals as one trie-shaped regex. A literal may start inside the one just found and run
+# past its end, so the engine searches again from the next character after each match rather than
+# from the end of it (see engine._chunk_mask).
+TRIGGER = re.compile(_trie_regex(sorted(TRIGGER_MASK)))
 # Letters that case-insensitive patterns match although they do not lowercase to an ASCII
 # letter (the long s, U+017F, matches "s"): a message holding one runs every helper pattern
 # (ANAPHORA, PLACES, SUBSTANCES), so the prefilter never hides a match the pattern would find.

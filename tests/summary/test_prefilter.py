@@ -270,8 +270,10 @@ def test_chunk_cache_gives_the_whole_text_mask() -> None:
 
     def whole(low: str) -> int:
         mask = 0
-        for lit in lexicon.TRIGGER.findall(low):
-            mask |= lexicon.TRIGGER_MASK[lit]
+        for start in range(len(low)):
+            m = lexicon.TRIGGER.match(low, start)
+            if m is not None:
+                mask |= lexicon.TRIGGER_MASK[m.group()]
         return mask
 
     texts = [line["text"] for case in CASES for line in case["transcript"]]
@@ -281,3 +283,13 @@ def test_chunk_cache_gives_the_whole_text_mask() -> None:
         for text in texts:
             low = engine._lower(text)
             assert engine._trigger_mask(low) == whole(low), text
+
+
+def test_chunk_cache_is_bounded() -> None:
+    engine._CHUNK_MASKS.clear()
+    long_chunk = "x" * (engine._CHUNK_CACHE_LEN + 1) + "kms"
+    assert engine._trigger_mask(long_chunk) == engine._chunk_mask(long_chunk)
+    assert long_chunk not in engine._CHUNK_MASKS
+    for i in range(engine._CHUNK_CACHE_SIZE + 5):
+        engine._trigger_mask(f"w{i}")
+    assert 0 < len(engine._CHUNK_MASKS) <= engine._CHUNK_CACHE_SIZE
