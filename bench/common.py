@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import platform
 import re
@@ -85,6 +86,14 @@ def ensure_database(database_url: str) -> None:
     name = _database_name(database_url)
     if name not in _psql(database_url, "SELECT datname FROM pg_database").split():
         _psql(database_url, f'CREATE DATABASE "{name}"')
+
+
+def recreate_database(database_url: str) -> None:
+    """Drop the database and create it empty (the server must already be up). Only for a
+    benchmark's own database: nobody else may be connected to it."""
+    name = _database_name(database_url)
+    _psql(database_url, f'DROP DATABASE IF EXISTS "{name}"')
+    _psql(database_url, f'CREATE DATABASE "{name}"')
 
 
 def database_sessions(database_url: str) -> int:
@@ -173,10 +182,16 @@ def _stop(server: Server, grace: float = 10.0) -> None:
 
 @contextlib.contextmanager
 def daphne(
-    app: str, *, name: str, env: dict[str, str] | None = None, timeout: float = 30.0
+    app: str,
+    *,
+    name: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 30.0,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[Server]:
     """One daphne process serving `app` ("module:attribute") on 127.0.0.1, started as the
-    README's production command starts it, and always stopped on the way out."""
+    README's production command starts it, and always stopped on the way out. `preexec_fn` runs
+    in the child before daphne starts (e.g. `raise_open_files`)."""
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
@@ -187,6 +202,7 @@ def daphne(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,
         )
     server = Server(name=name, process=process, log_path=log_path)
     try:
@@ -194,6 +210,59 @@ def daphne(
         yield server
     finally:
         _stop(server)
+
+
+def raise_open_files(wanted: int = 65536) -> tuple[int, int]:
+    """Raise this process's soft limit on open files towards `wanted` (never above the hard
+    limit); returns the (soft, hard) limits now in force. Children inherit it, so it also serves
+    as a `preexec_fn` for servers that hold one socket per client."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def process_open_files_limit(pid: int) -> str:
+    """The soft limit on open files of a running process, from /proc (for the report)."""
+    with contextlib.suppress(OSError):
+        for text in Path(f"/proc/{pid}/limits").read_text().splitlines():
+            if text.startswith("Max open files"):
+                return text.split()[3]
+    return "?"
+
+
+def run_setup(module: str, action: str, payload: Any, env: dict[str, str]) -> Any:
+    """Run `python -m <module> --setup <action>` in a process of its own (with Django set up
+    against the benchmark database), the payload as JSON on standard input; returns the JSON
+    the action printed on its last line. Keeps Django and its connections out of the load
+    generator's process."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--setup", action],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"setup {action} failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def setup_main(actions: dict[str, Callable[[Any], Any]], action: str) -> int:
+    """The other side of `run_setup`: set Django up, run the action on the JSON read from
+    standard input, print its result as one JSON line."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    result = actions[action](json.loads(sys.stdin.read() or "null"))
+    print(json.dumps(result))
+    return 0
 
 
 def stop_on_sigterm() -> None:

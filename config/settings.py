@@ -209,7 +209,16 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": REDIS_MAX_CONNECTIONS,
+                        # channels_redis waits for messages with a 5 s blocking read; redis-py's
+                        # default socket timeout would cut it and close idle dashboards (1011).
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 3,
+                    }
+                ],
                 "prefix": env_str("CHANNEL_PREFIX", "handoff"),
                 "capacity": 1000,
                 "expiry": 30,

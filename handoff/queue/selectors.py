@@ -10,6 +10,8 @@ from counselors.models import User
 from handoff.models import OWNED_STATUSES, Handoff, Status, Tier
 
 TIERS_DESC = (Tier.IMMINENT, Tier.HIGH, Tier.MODERATE, Tier.LOW)
+# Encrypted columns the queue never shows: not loaded, not decrypted.
+PERSONAL_COLUMNS = ("contact", "location", "metadata")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ def queue_for(*, counselor: User | None = None, limit: int | None = None) -> lis
     return list(
         Handoff.objects.filter(status=Status.QUEUED)
         .select_related("platform")
+        .defer(*PERSONAL_COLUMNS)
         .order_by("-tier_rank", "queued_at", "id")[:limit]
     )
 
@@ -56,6 +59,7 @@ def cases_of(*, counselor: User) -> QuerySet[Handoff]:
     return (
         Handoff.objects.filter(claimed_by=counselor, status__in=OWNED_STATUSES)
         .select_related("platform")
+        .defer(*PERSONAL_COLUMNS)
         .order_by("-tier_rank", "claimed_at")
     )
 

@@ -93,7 +93,12 @@ def broadcast_case(
     from handoff.queue import render
 
     try:
-        handoff = Handoff.objects.select_related("platform").filter(pk=handoff_id).first()
+        handoff = (
+            Handoff.objects.select_related("platform")
+            .defer("contact", "location", "metadata")
+            .filter(pk=handoff_id)
+            .first()
+        )
         if handoff is None:
             return
         payload = render.queue_update(handoff=handoff, seq=next_seq())

@@ -4,6 +4,7 @@ On connect (and whenever the browser reports a gap) it sends a full snapshot, so
 heals anything the channel layer dropped.
 """
 
+import asyncio
 import json
 import threading
 import time
@@ -48,6 +49,30 @@ def queue_snapshot_text() -> str:
     return text
 
 
+# Presence changes in one process within this window go out as one broadcast: a shift starting,
+# or a reconnect wave after a restart, must not send every dashboard one frame per arrival.
+PRESENCE_COALESCE_S = 1.0
+_presence_task: "asyncio.Task[None] | None" = None
+
+
+async def _presence_broadcast_later() -> None:
+    await asyncio.sleep(PRESENCE_COALESCE_S)
+    global _presence_task
+    # From here on a new change schedules its own broadcast: this one may read too early.
+    _presence_task = None
+    await database_sync_to_async(presence_changed)()
+
+
+def presence_changed_soon() -> None:
+    """Ask for one presence broadcast shortly; it reads who is online when it goes out."""
+    global _presence_task
+    loop = asyncio.get_running_loop()
+    pending = _presence_task
+    if pending is not None and not pending.done() and pending.get_loop() is loop:
+        return
+    _presence_task = loop.create_task(_presence_broadcast_later())
+
+
 class QueueConsumer(AsyncWebsocketConsumer):
     user: User
     joined: list[str]
@@ -66,7 +91,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self._send_snapshot(include_personal=True)
         if await database_sync_to_async(presence_touch)(user=user, channel_name=self.channel_name):
-            await database_sync_to_async(presence_changed)()
+            presence_changed_soon()
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
@@ -74,7 +99,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
         if hasattr(self, "user") and await database_sync_to_async(presence_leave)(
             channel_name=self.channel_name
         ):
-            await database_sync_to_async(presence_changed)()
+            presence_changed_soon()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -86,7 +111,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
             if await database_sync_to_async(presence_touch)(
                 user=self.user, channel_name=self.channel_name
             ):
-                await database_sync_to_async(presence_changed)()
+                presence_changed_soon()
             await self.send(text_data='{"type": "heartbeat.ack"}')
         elif kind == "resync":
             await self._send_snapshot(include_personal=True)

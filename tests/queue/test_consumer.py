@@ -147,3 +147,21 @@ async def test_summary_appears_live_on_the_dashboard(platform_factory) -> None:
     assert "Machine-made summary" in update["html"] and "summary pending" not in update["html"]
     assert update["tier"] == "imminent"
     await comm.disconnect()
+
+
+@pytest.mark.slow
+async def test_an_idle_dashboard_stays_connected(platform_factory) -> None:
+    """Nothing may happen on a quiet shift for a while: the socket must outlive the channel
+    layer's 5 s blocking read (proving an absence takes waiting past it)."""
+    user = await sync_to_async(make_staff)("quiet")
+    comm = _communicator(await sync_to_async(session_cookie)(user))
+    assert (await comm.connect())[0]
+    await _receive_type(comm, "queue.snapshot")
+    # The own-cases list, then presence (broadcast about a second after an arrival).
+    while not await comm.receive_nothing(timeout=2):
+        await comm.receive_from()
+    assert await comm.receive_nothing(timeout=7, interval=0.5)
+    await comm.send_json_to({"type": "resync"})
+    snapshot = await _receive_type(comm, "queue.snapshot")
+    assert snapshot["type"] == "queue.snapshot"
+    await comm.disconnect()
