@@ -87,6 +87,12 @@ def case_changed_on_commit(
     )
 
 
+def case_page_changed_on_commit(*, handoff: Handoff) -> None:
+    """After commit, tell only an open case page (nothing on the queue changed)."""
+    message = (case_group(str(handoff.id)), {"type": "case.changed", "version": handoff.version})
+    transaction.on_commit(lambda: send_many([message]))
+
+
 def broadcast_case(
     *, handoff_id: str, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
 ) -> None:

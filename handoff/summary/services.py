@@ -17,11 +17,12 @@ from handoff.models import (
     Handoff,
     HandoffSummary,
     Role,
+    Status,
     SummaryStatus,
     TierSource,
     tier_max,
 )
-from handoff.realtime.broadcast import case_changed_on_commit
+from handoff.realtime.broadcast import case_changed_on_commit, case_page_changed_on_commit
 from handoff.summary.engine import SummaryEngine
 from handoff.summary.types import TranscriptLine
 
@@ -124,8 +125,23 @@ def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary
             },
         )
         owners = [locked.claimed_by_id] if locked.claimed_by_id else []
-        case_changed_on_commit(handoff=locked, owners=owners, event="handoff.summary")
+        if _shown_on_dashboards(locked, tier_changed=locked.tier != previous_tier):
+            case_changed_on_commit(handoff=locked, owners=owners, event="handoff.summary")
+        else:
+            # Below the drawn rows and in the same tier: no dashboard shows a thing that
+            # changed, so only an open case page hears of it. In a burst of thousands this
+            # spares a render and a broadcast per summary.
+            case_page_changed_on_commit(handoff=locked)
     return stored
+
+
+def _shown_on_dashboards(handoff: Handoff, *, tier_changed: bool) -> bool:
+    if handoff.status != Status.QUEUED or tier_changed:
+        return True
+    from handoff.intake.services import queue_position
+
+    position = queue_position(handoff=handoff)
+    return position is not None and position <= settings.QUEUE_DISPLAY_LIMIT
 
 
 def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason: str) -> None:

@@ -197,3 +197,24 @@ def test_headline_is_labelled_machine_made_on_the_dashboard(platform_factory) ->
     html = render.row_html(handoff)
     assert 'title="Machine-made summary"' in html
     assert handoff.summary_headline.split("“")[0].strip() in html
+
+
+def test_a_summary_below_the_drawn_rows_is_not_broadcast_to_dashboards(
+    platform_factory, settings, django_capture_on_commit_callbacks
+) -> None:
+    from handoff.realtime import broadcast
+
+    settings.QUEUE_DISPLAY_LIMIT = 1
+    calm = [{"role": "user", "text": "rough day at work", "at": "2026-11-27T02:01:40Z"}]
+    first = _case(platform_factory, risk={"level": "high"}, transcript=calm)
+    second = _case(platform_factory, risk={"level": "high"}, transcript=calm)
+    with (
+        mock.patch.object(broadcast, "broadcast_case") as queue_update,
+        mock.patch.object(broadcast, "send_many") as page_only,
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            summary_build(handoff_id=str(second.id), transcript_version=1)  # second: hidden
+        assert (queue_update.call_count, page_only.call_count) == (0, 1)
+        with django_capture_on_commit_callbacks(execute=True):
+            summary_build(handoff_id=str(first.id), transcript_version=1)  # drawn: broadcast
+        assert queue_update.call_count == 1
