@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Min, QuerySet
 
 from counselors.models import User
-from handoff.models import OWNED_STATUSES, Handoff, Status, Tier
+from handoff.models import OWNED_STATUSES, TIER_RANK, Handoff, Status, Tier
 
 TIERS_DESC = (Tier.IMMINENT, Tier.HIGH, Tier.MODERATE, Tier.LOW)
 # Encrypted columns the queue never shows: not loaded, not decrypted.
@@ -35,23 +35,27 @@ def queue_for(*, counselor: User | None = None, limit: int | None = None) -> lis
 
 
 def tier_counts() -> list[TierCount]:
-    """Waiting cases and the longest wait per tier, in one aggregate over the queue index."""
+    """Waiting cases and the longest wait per tier, in one aggregate that reads only columns of
+    the handoff_live_queue index (tier_rank, queued_at), so PostgreSQL can answer from it."""
     rows = {
-        row["tier"]: row
+        row["tier_rank"]: row
         for row in Handoff.objects.filter(status=Status.QUEUED)
-        .values("tier")
-        .annotate(n=Count("id"), oldest=Min("queued_at"))
+        .values("tier_rank")
+        .annotate(n=Count("tier_rank"), oldest=Min("queued_at"))
         .order_by()
     }
-    return [
-        TierCount(
-            tier=tier,
-            label=tier.label,
-            waiting=rows[tier]["n"] if tier in rows else 0,
-            oldest_queued_at=rows[tier]["oldest"] if tier in rows else None,
+    counts = []
+    for tier in TIERS_DESC:
+        row = rows.get(TIER_RANK[tier])
+        counts.append(
+            TierCount(
+                tier=tier,
+                label=tier.label,
+                waiting=row["n"] if row else 0,
+                oldest_queued_at=row["oldest"] if row else None,
+            )
         )
-        for tier in TIERS_DESC
-    ]
+    return counts
 
 
 def cases_of(*, counselor: User) -> QuerySet[Handoff]:

@@ -11,12 +11,12 @@ import json
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
 from handoff.models import Handoff, Status
+from handoff.realtime import sender
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
             await layer.group_send(group, message)
 
     try:
-        async_to_sync(_send_all)()
+        sender.run(_send_all)
     except Exception as exc:
         # Redis down delays the dashboards (they resync on reconnect); it never fails the request.
         logger.warning("channel layer send failed (%s)", type(exc).__name__)
