@@ -1,5 +1,6 @@
 """Intake: what a platform's requests do to the database. Every write is one transaction."""
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,31 +126,51 @@ def _finish_delivery(delivery: WebhookDelivery, answer: Answer, handoff_id: Any)
 
 
 def handoff_create(*, platform: Platform, webhook_id: str, data: schema.HandoffCreate) -> Answer:
-    """Store a new case, its consent, contact, location and transcript, all or nothing."""
-    with transaction.atomic():
-        delivery = _claim_delivery(platform=platform, webhook_id=webhook_id, endpoint="create")
-        if delivery is None:
-            replay = True
-        else:
-            replay = False
-            handoff = _handoff_insert(platform=platform, data=data)
-            path = status_path(platform=platform, handoff_id=str(handoff.id))
-            answer = Answer(
-                status=202,
-                body={"id": str(handoff.id), "status": handoff.status, "status_url": path},
-                location=path,
+    """Store a new case, its consent, contact, location and transcript, all or nothing.
+
+    The delivery row, with its final answer, is the transaction's first insert: a concurrent copy
+    of the same webhook-id waits on its unique index and then fails, and a concurrent delivery for
+    the same conversation fails on handoff_unique_open_external_id. Either failure rolls the whole
+    transaction back; which one it was is read afterwards. No savepoints, no second write."""
+    handoff_id = uuid.uuid4()
+    path = status_path(platform=platform, handoff_id=str(handoff_id))
+    answer = Answer(
+        status=202,
+        body={"id": str(handoff_id), "status": Status.QUEUED.value, "status_url": path},
+        location=path,
+    )
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.create(
+                platform=platform,
+                webhook_id=webhook_id,
+                endpoint="create",
+                handoff_id=handoff_id,
+                response_status=answer.status,
+                response_body=answer.body,
+                response_location=answer.location,
             )
-            _finish_delivery(delivery, answer, handoff.id)
-    if replay:
-        return delivery_replay(platform=platform, webhook_id=webhook_id)
+            _handoff_insert(platform=platform, data=data, handoff_id=handoff_id)
+    except IntegrityError:
+        if WebhookDelivery.objects.filter(platform=platform, webhook_id=webhook_id).exists():
+            return delivery_replay(platform=platform, webhook_id=webhook_id)
+        existing = Handoff.objects.filter(
+            platform=platform, external_id=data.external_id, status__in=OPEN_STATUSES
+        ).first()
+        if existing is None:
+            raise
+        raise OpenCaseExists(str(existing.id)) from None
     return answer
 
 
-def _handoff_insert(*, platform: Platform, data: schema.HandoffCreate) -> Handoff:
+def _handoff_insert(
+    *, platform: Platform, data: schema.HandoffCreate, handoff_id: uuid.UUID
+) -> Handoff:
     contact = data.contact.model_dump(mode="json", exclude_none=True) if data.contact else None
     location = data.location.model_dump(mode="json", exclude_none=True) if data.location else None
     now = timezone.now()
     handoff = Handoff(
+        id=handoff_id,
         platform=platform,
         external_id=data.external_id,
         status=Status.QUEUED,
@@ -169,17 +190,11 @@ def _handoff_insert(*, platform: Platform, data: schema.HandoffCreate) -> Handof
         location=location,
         metadata=data.metadata,
         transcript_version=len(data.transcript),
+        # Asked for below, after commit; recorded here so the reconciler can find it if lost.
+        summary_requested_version=len(data.transcript),
+        summary_requested_at=now,
     )
-    try:
-        with transaction.atomic():
-            handoff.save(force_insert=True)
-    except IntegrityError as exc:
-        existing = Handoff.objects.filter(
-            platform=platform, external_id=data.external_id, status__in=OPEN_STATUSES
-        ).first()
-        if existing is None:
-            raise
-        raise OpenCaseExists(str(existing.id)) from exc
+    handoff.save(force_insert=True)
     Consent.objects.create(
         handoff=handoff,
         contact=data.consent.contact,
@@ -208,7 +223,7 @@ def _handoff_insert(*, platform: Platform, data: schema.HandoffCreate) -> Handof
     )
     callback_enqueue(handoff=handoff, event=CallbackEvent.QUEUED)
     case_changed_on_commit(handoff=handoff, owners=[], event="handoff.queued")
-    summary_request_on_commit(handoff=handoff)
+    summary_request_on_commit(handoff=handoff, record=False)
     return handoff
 
 

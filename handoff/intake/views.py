@@ -217,12 +217,11 @@ def _replay_or(webhook_id: str, platform: Platform) -> JsonResponse | None:
 def handoff_create(
     request: HttpRequest, *, platform: Platform, raw: bytes, webhook_id: str
 ) -> HttpResponse:
-    replay = _replay_or(webhook_id, platform)
-    if replay is not None:
-        return replay
     data = _parse(raw, schema.HandoffCreate)
     if isinstance(data, JsonResponse):
-        return data
+        # A redelivery gets its first answer even if its body would be refused now; a valid
+        # body is told apart by the database (the delivery insert), at no extra query.
+        return _replay_or(webhook_id, platform) or data
     try:
         answer = services.handoff_create(platform=platform, webhook_id=webhook_id, data=data)
     except services.OpenCaseExists as exc:

@@ -36,14 +36,16 @@ def summary_engine() -> SummaryEngine:
     return engine
 
 
-def summary_request_on_commit(*, handoff: Handoff) -> None:
-    """Ask for a summary of the current transcript once the caller's transaction commits."""
+def summary_request_on_commit(*, handoff: Handoff, record: bool = True) -> None:
+    """Ask for a summary of the current transcript once the caller's transaction commits.
+    `record=False` when the caller already wrote the request's version and time on the row."""
     from handoff.summary.tasks import summary_build_task
 
     version = handoff.transcript_version
-    Handoff.objects.filter(pk=handoff.pk).update(
-        summary_requested_version=version, summary_requested_at=timezone.now()
-    )
+    if record:
+        Handoff.objects.filter(pk=handoff.pk).update(
+            summary_requested_version=version, summary_requested_at=timezone.now()
+        )
     handoff_id = str(handoff.id)
     transaction.on_commit(lambda: _enqueue(summary_build_task, handoff_id, version))
 
