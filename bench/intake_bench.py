@@ -190,6 +190,69 @@ async def run_scenario(
     )
 
 
+@dataclass
+class OpenLoop:
+    """Requests sent at a fixed arrival rate, whatever the server's speed (an open loop), with
+    latency counted from each request's due time, so queueing in the server is not hidden."""
+
+    rate: float
+    sent: int
+    seconds: float
+    latencies: list[float]
+    statuses: Counter[int]
+    first_error: str
+
+    def row(self) -> list[str]:
+        ms = [x * 1000 for x in self.latencies]
+        errors = self.sent - self.statuses[202]
+        return [
+            f"intake at {self.rate:.0f}/s",
+            str(self.sent),
+            f"{self.sent / self.seconds:,.0f}" if self.seconds else "-",
+            f"{percentile(ms, 50):.1f}",
+            f"{percentile(ms, 99):.1f}",
+            str(errors),
+            "p50 <= 5, p99 <= 25 ms",
+        ]
+
+
+async def open_loop(server: Server, requests: Sequence[Prepared], rate: float) -> OpenLoop:
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    errors: list[str] = []
+    async with httpx.AsyncClient(
+        base_url=server.base_url,
+        limits=httpx.Limits(max_connections=512, max_keepalive_connections=512),
+        timeout=30,
+    ) as client:
+
+        async def one(request: Prepared, due: float) -> None:
+            try:
+                response = await client.request(
+                    request.method, request.path, content=request.body, headers=request.headers
+                )
+                statuses[response.status_code] += 1
+                if response.status_code != 202:
+                    errors.append(f"{response.status_code}: {response.text[:300]}")
+            except httpx.HTTPError as exc:
+                statuses[0] += 1
+                errors.append(f"{type(exc).__name__}: {exc}")
+            latencies.append(loop.time() - due)
+
+        start = loop.time()
+        tasks = []
+        for i, request in enumerate(requests):
+            due = start + i / rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(request, due)))
+        await asyncio.gather(*tasks)
+        elapsed = loop.time() - start
+    return OpenLoop(rate, len(requests), elapsed, latencies, statuses, errors[0] if errors else "")
+
+
 def create_platform(env: dict[str, str]) -> tuple[str, str]:
     """A fresh platform per run (so its handoffs can be counted alone), its bucket out of the
     way. Returns the slug and the inbound secret."""
@@ -245,14 +308,25 @@ async def measure(
     return results, database_sessions(database_url) - sessions
 
 
+async def measure_open_loop(
+    console: Server, slug: str, secret: str, rate: float, seconds: float
+) -> OpenLoop:
+    signed = sign_all(f"/api/v1/platforms/{slug}/handoffs", secret, int(rate * seconds))
+    return await open_loop(console, signed, rate)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = standard_arguments(__doc__.splitlines()[0] if __doc__ else "intake benchmark")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--requests", type=int, help="timed requests per scenario (2000)")
     parser.add_argument("--seconds", type=float, help="time limit per scenario (20)")
     parser.add_argument("--warmup", type=int, help="untimed requests first (200)")
+    parser.add_argument("--rate", type=float, default=150.0, help="open-loop arrival rate (150/s)")
+    parser.add_argument("--rate-seconds", type=float, help="open-loop duration (60 s)")
     args = parser.parse_args(argv)
-    quick = (50, 300, 10.0) if args.quick else (200, 2000, 20.0)
+    # The issue's targets: 300/s sustained for 60 s; 150/s arriving at a fixed rate.
+    quick = (50, 300, 10.0) if args.quick else (200, 20_000, 60.0)
+    rate_seconds = args.rate_seconds or (5.0 if args.quick else 60.0)
     settings = Settings(
         concurrency=args.concurrency,
         warmup=args.warmup if args.warmup is not None else quick[0],
@@ -283,10 +357,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results, connections = asyncio.run(
             measure(settings, hello, console, slug, secret, env["DATABASE_URL"])
         )
+        fixed = asyncio.run(measure_open_loop(console, slug, secret, args.rate, rate_seconds))
         logs = {"asgi hello": hello.log_path, "console": console.log_path}
 
     intake = results[-1]
-    accepted = intake.outcome.statuses.count(202) + intake.warmup_statuses[202]
+    accepted = (
+        intake.outcome.statuses.count(202) + intake.warmup_statuses[202] + fixed.statuses[202]
+    )
     stored = stored_handoffs(env, slug)
 
     print()
@@ -304,7 +381,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"PostgreSQL connections opened by the console during intake: {connections} "
         f"for {sent} requests"
     )
-    print(f"stored handoffs: {stored}; 202 answers (warm-up + timed): {accepted}")
+    print()
+    print_table(
+        ("scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "target"), [fixed.row()]
+    )
+    print(f"stored handoffs: {stored}; 202 answers (all scenarios): {accepted}")
     print("server logs: " + ", ".join(f"{k} {v}" for k, v in logs.items()))
 
     ok = stored == accepted
@@ -313,6 +394,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if r.outcome.errors(r.expected) or set(statuses) - {r.expected}:
             ok = False
             print(f"{r.scenario}: statuses {dict(statuses)}; first error: {r.first_error}")
+    if fixed.sent != fixed.statuses[202]:
+        ok = False
+        print(f"open loop: statuses {dict(fixed.statuses)}; first error: {fixed.first_error}")
     if stored != accepted:
         print("MISMATCH: the stored handoffs do not equal the 202s")
     return 0 if ok else 1

@@ -221,10 +221,13 @@ class Handoff(models.Model):
         ]
         indexes = [
             # The live queue: queue_for() orders queued cases by tier, then by time waiting.
+            # The id makes the order total (ties on queued_at) and lets position counts be
+            # answered from the index alone.
             models.Index(
                 "status",
                 models.F("tier_rank").desc(),
                 "queued_at",
+                "id",
                 condition=Q(status=Status.QUEUED),
                 name="handoff_live_queue",
             ),

@@ -237,8 +237,10 @@ def handoff_for_platform(*, platform: Platform, handoff_id: str, lock: bool = Fa
     return handoff
 
 
-def queue_position(*, handoff: Handoff) -> int | None:
-    """1-based place in the live queue (tier first, then time waiting), or None if not queued."""
+def queue_position(*, handoff: Handoff, cap: int | None = None) -> int | None:
+    """1-based place in the live queue (tier first, then time waiting), or None if not queued.
+    With `cap`, counting stops there: enough to know whether a case is among the drawn rows.
+    Reads only columns of the handoff_live_queue index."""
     if handoff.status != Status.QUEUED:
         return None
     ahead = Handoff.objects.filter(status=Status.QUEUED).filter(
@@ -246,6 +248,8 @@ def queue_position(*, handoff: Handoff) -> int | None:
         | Q(tier_rank=handoff.tier_rank, queued_at__lt=handoff.queued_at)
         | Q(tier_rank=handoff.tier_rank, queued_at=handoff.queued_at, id__lt=handoff.id)
     )
+    if cap is not None:
+        return ahead.order_by()[:cap].count() + 1
     return ahead.count() + 1
 
 

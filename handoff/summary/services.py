@@ -142,8 +142,9 @@ def _shown_on_dashboards(handoff: Handoff, *, tier_changed: bool) -> bool:
         return True
     from handoff.intake.services import queue_position
 
-    position = queue_position(handoff=handoff)
-    return position is not None and position <= settings.QUEUE_DISPLAY_LIMIT
+    limit = settings.QUEUE_DISPLAY_LIMIT
+    position = queue_position(handoff=handoff, cap=limit)
+    return position is not None and position <= limit
 
 
 def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason: str) -> None:
