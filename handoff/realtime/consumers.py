@@ -83,12 +83,15 @@ class QueueConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        # Accept first: the handshake must finish within daphne's connect timeout even when a
+        # shift's worth of dashboards connect at once. Nothing is missed: the snapshot is taken
+        # after joining the groups.
+        await self.accept()
         self.joined = [QUEUE_GROUP, user_group(user.pk)]
         if is_supervisor(user):
             self.joined.append(SUPERVISORS_GROUP)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
         await self._send_snapshot(include_personal=True)
         if await database_sync_to_async(presence_touch)(user=user, channel_name=self.channel_name):
             presence_changed_soon()
