@@ -19,15 +19,15 @@ def is_supervisor(user: User | AnonymousUser) -> bool:
 
 
 def can_view_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
-    """Any counselor may read a waiting case before claiming it; once claimed, only its owner
-    and supervisors. Closed and withdrawn cases: the counselor who held it, and supervisors."""
+    """Any counselor may read a waiting case before claiming it; once claimed, only its holder
+    and supervisors. A closed case keeps the counselor who closed it as its holder."""
     if not is_staff_member(user):
         return False
     if is_supervisor(user):
         return True
     if handoff.status == Status.QUEUED:
         return True
-    return handoff.claimed_by_id == user.pk or _last_owner_id(handoff) == user.pk
+    return handoff.claimed_by_id == user.pk
 
 
 def can_act_on_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
@@ -37,19 +37,3 @@ def can_act_on_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
     if handoff.status not in OWNED_STATUSES:
         return False
     return handoff.claimed_by_id == user.pk or is_supervisor(user)
-
-
-def _last_owner_id(handoff: Handoff) -> int | None:
-    from handoff.models import EventKind, HandoffEvent
-
-    event = (
-        HandoffEvent.objects.filter(
-            handoff_id=handoff.id, kind__in=[EventKind.CLAIMED, EventKind.TRANSFERRED]
-        )
-        .order_by("-at", "-id")
-        .first()
-    )
-    if event is None:
-        return None
-    owner = event.data.get("to_id", event.actor_id)
-    return int(owner) if owner is not None else None

@@ -15,7 +15,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from handoff.models import Handoff, Status
+from handoff.models import Handoff
 from handoff.realtime import sender
 
 logger = logging.getLogger(__name__)
@@ -144,15 +144,7 @@ def _mine_message(*, user_id: int, notice: str = "") -> tuple[str, dict[str, Any
     return (user_group(user_id), {"type": "queue.mine", "text": text})
 
 
-def mine_changed(*, user_id: int, notice: str = "") -> None:
-    send_many([m for m in [_mine_message(user_id=user_id, notice=notice)] if m[0]])
-
-
 def presence_changed() -> None:
     from handoff.queue import render
 
     send(QUEUE_GROUP, {"type": "queue.presence", "text": json.dumps(render.presence())})
-
-
-def is_waiting(handoff: Handoff) -> bool:
-    return handoff.status == Status.QUEUED

@@ -9,6 +9,7 @@ instead of sleeping.
     with Receiver(secret, hang=True) as r:      # holds every request until the block ends
 """
 
+import contextlib
 import json
 import queue
 import threading
@@ -78,7 +79,8 @@ class Receiver:
 
     @staticmethod
     def _answer(handler: BaseHTTPRequestHandler, code: int) -> None:
-        try:
+        # The sender may have given up waiting and closed the connection.
+        with contextlib.suppress(OSError):
             handler.send_response(code)
             if code == 500:
                 # A body a sender must never store or log.
@@ -90,8 +92,6 @@ class Receiver:
             else:
                 handler.send_header("content-length", "0")
                 handler.end_headers()
-        except OSError:
-            pass  # the sender gave up waiting and closed the connection
 
     def __enter__(self) -> "Receiver":
         receiver = self
