@@ -299,6 +299,9 @@ SUMMARY_ENGINE = env_str("SUMMARY_ENGINE", "handoff.summary.engine.RuleEngine")
 SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", default=3)
 # A summary asked for longer ago than this and still missing is asked for again.
 SUMMARY_RECONCILE_AFTER_SECONDS = env_int("SUMMARY_RECONCILE_AFTER_SECONDS", default=60)
+# The sweep builds due summaries this many cases at a time, each batch leased for this long.
+SUMMARY_BATCH_SIZE = env_int("SUMMARY_BATCH_SIZE", default=50)
+SUMMARY_LEASE_SECONDS = env_int("SUMMARY_LEASE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE["summary-reconcile"] = {"task": "handoff.summary_reconcile", "schedule": 30.0}
 
 # --- Dispositions ---------------------------------------------------------------------------

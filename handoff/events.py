@@ -16,7 +16,20 @@ def event_record(
     data: dict[str, Any] | None = None,
 ) -> HandoffEvent:
     """Append an event. `data` holds ids, statuses and counts, never personal data."""
-    return HandoffEvent.objects.create(
+    event = event_build(handoff=handoff, kind=kind, actor=actor, data=data)
+    event.save(force_insert=True)
+    return event
+
+
+def event_build(
+    *,
+    handoff: Handoff,
+    kind: EventKind,
+    actor: User | None = None,
+    data: dict[str, Any] | None = None,
+) -> HandoffEvent:
+    """An unsaved event, for writers that insert many at once with bulk_create."""
+    return HandoffEvent(
         handoff_id=handoff.id,
         platform_id=handoff.platform_id,
         actor=actor,

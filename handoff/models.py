@@ -176,6 +176,11 @@ class Handoff(models.Model):
     # for summaries whose task was lost between commit and enqueue.
     summary_requested_version = models.PositiveIntegerField(default=0)
     summary_requested_at = models.DateTimeField(null=True, blank=True)
+    # The transcript version of the last stored summary (ready or unavailable). A case whose
+    # transcript is newer is due; the summary sweep leases due cases for a short while so two
+    # workers never build the same one.
+    summarized_version = models.PositiveIntegerField(default=0)
+    summary_lease_until = models.DateTimeField(null=True, blank=True)
     # Set once when the case waited past its tier's target; the tier then moved up one.
     breached_at = models.DateTimeField(null=True, blank=True)
 
@@ -230,6 +235,13 @@ class Handoff(models.Model):
                 "id",
                 condition=Q(status=Status.QUEUED),
                 name="handoff_live_queue",
+            ),
+            # The summary sweep's work list: only cases still waiting for a summary.
+            models.Index(
+                models.F("tier_rank").desc(),
+                "queued_at",
+                condition=Q(summarized_version__lt=models.F("transcript_version")),
+                name="handoff_summary_due",
             ),
         ]
 

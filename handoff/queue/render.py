@@ -48,9 +48,12 @@ def _now_iso() -> str:
     return timezone.now().isoformat()
 
 
-def queue_update(*, handoff: Handoff, seq: int) -> dict[str, Any]:
-    """One case changed: its row (or its removal) and the fresh counts."""
-    counts = counts_context()
+def queue_update(
+    *, handoff: Handoff, seq: int, counts: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One case changed: its row (or its removal) and the fresh counts (read here unless a
+    batch of updates passes the counts it read once)."""
+    counts = counts_context() if counts is None else counts
     waiting = handoff.status == Status.QUEUED
     return {
         "type": "queue.update",

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Min, QuerySet
@@ -31,6 +32,16 @@ def queue_for(*, counselor: User | None = None, limit: int | None = None) -> lis
         .select_related("platform")
         .defer(*PERSONAL_COLUMNS)
         .order_by("-tier_rank", "queued_at", "id")[:limit]
+    )
+
+
+def queued_ids(*, limit: int | None = None) -> list[Any]:
+    """The ids of the drawn rows (queue_for's first `limit`), from the index alone."""
+    limit = settings.QUEUE_DISPLAY_LIMIT if limit is None else limit
+    return list(
+        Handoff.objects.filter(status=Status.QUEUED)
+        .order_by("-tier_rank", "queued_at", "id")
+        .values_list("id", flat=True)[:limit]
     )
 
 

@@ -9,6 +9,7 @@ Fragments are rendered and serialised once per event here, never once per socket
 import itertools
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -35,13 +36,15 @@ def case_group(handoff_id: str) -> str:
     return f"case.{handoff_id}"
 
 
-def next_seq() -> int:
+def next_seq(count: int = 1) -> int:
+    """Take `count` sequence numbers; returns the last of them."""
     global _local_last
     if settings.REDIS_URL:
         from handoff.redis import redis_client
 
-        return int(redis_client().incr(SEQ_KEY))
-    _local_last = next(_local_seq)
+        return int(redis_client().incrby(SEQ_KEY, count))
+    for _ in range(count):
+        _local_last = next(_local_seq)
     return _local_last
 
 
@@ -75,16 +78,32 @@ def send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
         logger.warning("channel layer send failed (%s)", type(exc).__name__)
 
 
+@dataclass(frozen=True)
+class CaseChange:
+    """One case whose dashboards need telling. `shown` says whether queue dashboards draw the
+    change: False for a case below the drawn rows whose tier and status did not move, which
+    only an open case page hears of (decided after commit, once for a whole batch)."""
+
+    handoff_id: str
+    owners: tuple[int, ...] = ()
+    event: str = ""
+    breach: bool = False
+    notice: str = ""
+    shown: bool | None = True  # None: shown only if among the drawn rows
+
+
 def case_changed_on_commit(
     *, handoff: Handoff, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
 ) -> None:
     """After commit, update every queue dashboard, the owners' own lists and the case page."""
-    handoff_id = str(handoff.id)
-    transaction.on_commit(
-        lambda: broadcast_case(
-            handoff_id=handoff_id, owners=owners, event=event, breach=breach, notice=notice
-        )
-    )
+    change = CaseChange(str(handoff.id), tuple(owners), event, breach, notice)
+    transaction.on_commit(lambda: broadcast_cases([change]))
+
+
+def cases_changed_on_commit(changes: list[CaseChange]) -> None:
+    """The same for many cases at once (a batch of summaries): one read, one count, one send."""
+    if changes:
+        transaction.on_commit(lambda: broadcast_cases(changes))
 
 
 def case_page_changed_on_commit(*, handoff: Handoff) -> None:
@@ -96,39 +115,58 @@ def case_page_changed_on_commit(*, handoff: Handoff) -> None:
 def broadcast_case(
     *, handoff_id: str, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
 ) -> None:
-    from handoff.queue import render
+    broadcast_cases([CaseChange(handoff_id, tuple(owners), event, breach, notice)])
+
+
+def broadcast_cases(changes: list[CaseChange]) -> None:
+    from handoff.queue import render, selectors
 
     try:
-        handoff = (
-            Handoff.objects.select_related("platform")
-            .defer("contact", "location", "metadata")
-            .filter(pk=handoff_id)
-            .first()
-        )
-        if handoff is None:
-            return
-        payload = render.queue_update(handoff=handoff, seq=next_seq())
+        found = {
+            str(h.id): h
+            for h in Handoff.objects.select_related("platform")
+            .defer(*selectors.PERSONAL_COLUMNS)
+            .filter(pk__in=[c.handoff_id for c in changes])
+        }
+        drawn: set[str] = set()
+        if any(c.shown is None for c in changes):
+            drawn = {str(pk) for pk in selectors.queued_ids()}
+        changes = [c for c in changes if c.handoff_id in found]
+        on_queue = [c for c in changes if c.shown or c.handoff_id in drawn]
+        counts = render.counts_context() if on_queue else {}
+        first = next_seq(len(on_queue)) - len(on_queue) + 1 if on_queue else 0
+        payloads = [
+            render.queue_update(handoff=found[c.handoff_id], seq=first + i, counts=counts)
+            for i, c in enumerate(on_queue)
+        ]
     except Exception as exc:
         # The change is committed; dashboards heal on their next snapshot.
-        logger.warning("queue update for %s not sent (%s)", handoff_id, type(exc).__name__)
+        logger.warning(
+            "queue update for %d case(s) not sent (%s)", len(changes), type(exc).__name__
+        )
         return
     messages: list[tuple[str, dict[str, Any]]] = [
         (
             QUEUE_GROUP,
             {
                 "type": "queue.update",
-                "event": event,
-                "handoff_id": handoff_id,
-                "version": handoff.version,
+                "event": c.event,
+                "handoff_id": c.handoff_id,
+                "version": found[c.handoff_id].version,
                 "text": json.dumps(payload),
             },
-        ),
-        (case_group(handoff_id), {"type": "case.changed", "version": handoff.version}),
+        )
+        for c, payload in zip(on_queue, payloads, strict=True)
     ]
-    messages += [_mine_message(user_id=user_id, notice=notice) for user_id in owners]
-    if breach:
-        alert = json.dumps(render.breach_alert(handoff=handoff))
-        messages.append((SUPERVISORS_GROUP, {"type": "queue.alert", "text": alert}))
+    for c in changes:
+        handoff = found[c.handoff_id]
+        messages.append(
+            (case_group(c.handoff_id), {"type": "case.changed", "version": handoff.version})
+        )
+        messages += [_mine_message(user_id=user_id, notice=c.notice) for user_id in c.owners]
+        if c.breach:
+            alert = json.dumps(render.breach_alert(handoff=handoff))
+            messages.append((SUPERVISORS_GROUP, {"type": "queue.alert", "text": alert}))
     send_many([m for m in messages if m[0]])
 
 

@@ -1,32 +1,42 @@
 """Building and storing machine summaries. The queue never waits for them."""
 
+import contextlib
 import logging
+import time
 from datetime import timedelta
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from handoff.events import event_record
+from handoff.events import event_build, event_record
 from handoff.models import (
     OPEN_STATUSES,
     EventKind,
     Handoff,
+    HandoffEvent,
     HandoffSummary,
     Role,
     Status,
     SummaryStatus,
     TierSource,
+    TranscriptMessage,
     tier_max,
 )
-from handoff.realtime.broadcast import case_changed_on_commit, case_page_changed_on_commit
+from handoff.realtime.broadcast import CaseChange, case_changed_on_commit, cases_changed_on_commit
 from handoff.summary.engine import SummaryEngine
-from handoff.summary.types import TranscriptLine
+from handoff.summary.types import Summary, TranscriptLine
 
 logger = logging.getLogger(__name__)
+
+# Set while a sweep is queued and has not started; a request finding it set enqueues nothing.
+SWEEP_PENDING_KEY = "handoff:summary:sweep-pending"
+SWEEP_PENDING_TTL_S = 30  # a lost wake-up blocks others no longer than this
+SWEEP_BUDGET_S = 10.0  # then the sweep hands over to a fresh task (time limit 20 s)
 
 
 @cache
@@ -38,16 +48,120 @@ def summary_engine() -> SummaryEngine:
 
 def summary_request_on_commit(*, handoff: Handoff, record: bool = True) -> None:
     """Ask for a summary of the current transcript once the caller's transaction commits.
-    `record=False` when the caller already wrote the request's version and time on the row."""
-    from handoff.summary.tasks import summary_build_task
+    `record=False` when the caller already wrote the request's version and time on the row.
 
-    version = handoff.transcript_version
+    The database says which cases are due (their transcript is newer than their last summary);
+    the request only wakes the sweep that builds them, in batches."""
     if record:
         Handoff.objects.filter(pk=handoff.pk).update(
-            summary_requested_version=version, summary_requested_at=timezone.now()
+            summary_requested_version=handoff.transcript_version,
+            summary_requested_at=timezone.now(),
+            summary_lease_until=None,  # a sweep building the old version must not hold it
         )
-    handoff_id = str(handoff.id)
-    transaction.on_commit(lambda: _enqueue(summary_build_task, handoff_id, version))
+    transaction.on_commit(summary_sweep_kick)
+
+
+def summary_sweep_kick(*, force: bool = False) -> None:
+    """Wake a sweep, unless one is already queued and has not started: a burst of a thousand
+    handoffs costs a Redis SET each and a handful of tasks, not a thousand. `force` enqueues one
+    whatever the flag says (the reconciler, a sweep out of time)."""
+    from handoff.summary.tasks import summary_sweep_task
+
+    flag = bool(settings.REDIS_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
+    try:
+        if flag:
+            from handoff.redis import redis_client
+
+            first = redis_client().set(SWEEP_PENDING_KEY, "1", nx=True, ex=SWEEP_PENDING_TTL_S)
+            if not first and not force:
+                return
+        summary_sweep_task.delay()
+    except Exception as exc:
+        # Redis or the broker is down: the reconciler asks again. The case is already queued.
+        logger.warning("summary sweep not enqueued (%s)", type(exc).__name__)
+        if flag:
+            with contextlib.suppress(Exception):
+                from handoff.redis import redis_client
+
+                redis_client().delete(SWEEP_PENDING_KEY)
+
+
+def summaries_sweep(*, budget_s: float = SWEEP_BUDGET_S) -> int:
+    """Build every due summary, a leased batch at a time, most urgent tier first. Two workers
+    sweeping at once take different batches. Returns how many summaries were stored."""
+    if settings.REDIS_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        from handoff.redis import redis_client
+
+        # From here on a new request wakes another sweep; what is due now, this one finds.
+        redis_client().delete(SWEEP_PENDING_KEY)
+    stored = 0
+    deadline = time.monotonic() + budget_s
+    while batch := _lease(size=settings.SUMMARY_BATCH_SIZE):
+        stored += _build_batch(batch)
+        if time.monotonic() > deadline:
+            summary_sweep_kick(force=True)  # the rest in a fresh task, inside the time limits
+            break
+    return stored
+
+
+def _lease(*, size: int) -> list[tuple[Any, int]]:
+    """Take up to `size` due cases for SUMMARY_LEASE_SECONDS: (id, transcript version)."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Handoff.objects.select_for_update(skip_locked=True)
+            .filter(status__in=OPEN_STATUSES, summarized_version__lt=F("transcript_version"))
+            .filter(Q(summary_lease_until__isnull=True) | Q(summary_lease_until__lt=now))
+            .order_by("-tier_rank", "queued_at")
+            .values_list("pk", "transcript_version")[:size]
+        )
+        if due:
+            Handoff.objects.filter(pk__in=[pk for pk, _ in due]).update(
+                summary_lease_until=now + timedelta(seconds=settings.SUMMARY_LEASE_SECONDS)
+            )
+    return due
+
+
+def _build_batch(batch: list[tuple[Any, int]]) -> int:
+    """Summarize a leased batch: two reads, the engine, one write. A case the engine fails on
+    goes to its own task, which retries and then says "unavailable"."""
+    from handoff.summary.tasks import summary_build_task
+
+    versions = dict(batch)
+    risk = {
+        pk: (level, score)
+        for pk, level, score, version in Handoff.objects.filter(pk__in=versions).values_list(
+            "pk", "platform_level", "risk_score", "transcript_version"
+        )
+        if version == versions[pk]  # new messages since the lease: the next sweep has them
+    }
+    lines: dict[Any, list[TranscriptLine]] = {pk: [] for pk in risk}
+    for handoff_id, role, text in (
+        TranscriptMessage.objects.filter(handoff_id__in=risk, role__in=[Role.USER, Role.ASSISTANT])
+        .order_by("handoff_id", "seq")
+        .values_list("handoff_id", "role", "text")
+    ):
+        lines[handoff_id].append(TranscriptLine(role=role, text=text))
+    engine = summary_engine()
+    built: dict[Any, Summary] = {}
+    for pk, (level, score) in risk.items():
+        try:
+            built[pk] = engine.summarize(
+                transcript=lines[pk],
+                platform_level=level,  # type: ignore[arg-type]
+                platform_score=score,
+            )
+        except Exception as exc:
+            logger.warning("summary of %s failed; retried alone (%s)", pk, type(exc).__name__)
+            _enqueue(summary_build_task, str(pk), versions[pk])
+    return len(_store(built, versions)) if built else 0
+
+
+def _transcript(handoff: Handoff) -> list[TranscriptLine]:
+    return [
+        TranscriptLine(role=m.role, text=m.text)
+        for m in handoff.messages.filter(role__in=[Role.USER, Role.ASSISTANT]).order_by("seq")
+    ]
 
 
 def _enqueue(task: object, handoff_id: str, version: int) -> None:
@@ -56,13 +170,6 @@ def _enqueue(task: object, handoff_id: str, version: int) -> None:
     except Exception as exc:
         # The broker is down: the reconciler asks again later. The case is already queued.
         logger.warning("summary for %s not enqueued (%s)", handoff_id, type(exc).__name__)
-
-
-def _transcript(handoff: Handoff) -> list[TranscriptLine]:
-    return [
-        TranscriptLine(role=m.role, text=m.text)
-        for m in handoff.messages.filter(role__in=[Role.USER, Role.ASSISTANT]).order_by("seq")
-    ]
 
 
 def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary | None:
@@ -76,75 +183,107 @@ def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary
     ).first()
     if existing is not None:
         return existing
-    engine = summary_engine()
-    summary = engine.summarize(
+    summary = summary_engine().summarize(
         transcript=_transcript(handoff),
         platform_level=handoff.platform_level,  # type: ignore[arg-type]
         platform_score=handoff.risk_score,
     )
+    stored = _store({handoff.pk: summary}, {handoff.pk: transcript_version})
+    if handoff.pk in stored:
+        return stored[handoff.pk]
+    return HandoffSummary.objects.filter(
+        handoff=handoff, transcript_version=transcript_version
+    ).first()
+
+
+def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, HandoffSummary]:
+    """Write summaries of the versions given, in one transaction: each case's summary, its
+    headline and tier on the row, an event. A case whose transcript moved on, or that another
+    worker summarized first, is left alone. Dashboards hear of it after commit."""
+    stored: dict[Any, HandoffSummary] = {}
+    updated: list[Handoff] = []
+    events: list[HandoffEvent] = []
+    changes: list[CaseChange] = []
+    now = timezone.now()
     with transaction.atomic():
-        locked = Handoff.objects.select_for_update().filter(pk=handoff_id).first()
-        if locked is None or locked.transcript_version != transcript_version:
-            return None
-        try:
-            with transaction.atomic():
-                stored = HandoffSummary.objects.create(
-                    handoff=locked,
-                    transcript_version=transcript_version,
-                    status=SummaryStatus.READY,
-                    engine=summary.engine,
-                    engine_version=summary.engine_version,
-                    suggested_tier=summary.suggested_tier,
-                    data=summary.model_dump(mode="json"),
+        # Row locks in a fixed order: two batches never wait on each other in a cycle.
+        for handoff in Handoff.objects.select_for_update().filter(pk__in=built).order_by("pk"):
+            version = versions[handoff.pk]
+            if handoff.transcript_version != version or handoff.summarized_version >= version:
+                continue
+            summary = built[handoff.pk]
+            stored[handoff.pk] = HandoffSummary(
+                handoff=handoff,
+                transcript_version=version,
+                status=SummaryStatus.READY,
+                engine=summary.engine,
+                engine_version=summary.engine_version,
+                suggested_tier=summary.suggested_tier,
+                data=summary.model_dump(mode="json"),
+            )
+            previous_tier = handoff.tier
+            handoff.summary_status = SummaryStatus.READY
+            handoff.summary_headline = summary.headline
+            handoff.summary_tier = summary.suggested_tier
+            if handoff.tier_source != TierSource.COUNSELOR:
+                # The higher of what is known; a summary never lowers a tier by itself.
+                handoff.tier = tier_max(
+                    handoff.tier, handoff.platform_level, summary.suggested_tier
                 )
-        except IntegrityError:
-            return HandoffSummary.objects.get(handoff=locked, transcript_version=transcript_version)
-        previous_tier = locked.tier
-        update = ["summary_status", "summary_headline", "summary_tier", "version", "updated_at"]
-        locked.summary_status = SummaryStatus.READY
-        locked.summary_headline = summary.headline
-        locked.summary_tier = summary.suggested_tier
-        if locked.tier_source != TierSource.COUNSELOR:
-            # The higher of what is known; a summary never lowers a tier by itself.
-            locked.tier = tier_max(locked.tier, locked.platform_level, summary.suggested_tier)
-            if locked.tier != previous_tier:
-                locked.tier_source = TierSource.SUMMARY
-                update += ["tier", "tier_source"]
-        if not locked.language and summary.language:
-            locked.language = summary.language[:16]
-            update.append("language")
-        locked.version = F("version") + 1
-        locked.save(update_fields=update)
-        locked.refresh_from_db(fields=["version"])
-        event_record(
-            handoff=locked,
-            kind=EventKind.SUMMARY_READY,
-            data={
-                "transcript_version": transcript_version,
-                "engine": f"{summary.engine} {summary.engine_version}",
-                "suggested_tier": summary.suggested_tier,
-                "tier": {"from": previous_tier, "to": locked.tier},
-            },
-        )
-        owners = [locked.claimed_by_id] if locked.claimed_by_id else []
-        if _shown_on_dashboards(locked, tier_changed=locked.tier != previous_tier):
-            case_changed_on_commit(handoff=locked, owners=owners, event="handoff.summary")
-        else:
-            # Below the drawn rows and in the same tier: no dashboard shows a thing that
-            # changed, so only an open case page hears of it. In a burst of thousands this
-            # spares a render and a broadcast per summary.
-            case_page_changed_on_commit(handoff=locked)
+                if handoff.tier != previous_tier:
+                    handoff.tier_source = TierSource.SUMMARY
+            if not handoff.language and summary.language:
+                handoff.language = summary.language[:16]
+            handoff.summarized_version = version
+            handoff.summary_lease_until = None
+            handoff.version += 1  # the row is locked: no lost update
+            handoff.updated_at = now
+            updated.append(handoff)
+            events.append(
+                event_build(
+                    handoff=handoff,
+                    kind=EventKind.SUMMARY_READY,
+                    data={
+                        "transcript_version": version,
+                        "engine": f"{summary.engine} {summary.engine_version}",
+                        "suggested_tier": summary.suggested_tier,
+                        "tier": {"from": previous_tier, "to": handoff.tier},
+                    },
+                )
+            )
+            moved = handoff.status != Status.QUEUED or handoff.tier != previous_tier
+            changes.append(
+                CaseChange(
+                    str(handoff.pk),
+                    owners=(handoff.claimed_by_id,) if handoff.claimed_by_id else (),
+                    event="handoff.summary",
+                    # Below the drawn rows and in the same tier, no dashboard shows a thing
+                    # that changed: in a burst of thousands only the drawn ones are rendered.
+                    shown=True if moved else None,
+                )
+            )
+        if not updated:
+            return {}
+        HandoffSummary.objects.bulk_create(stored.values())
+        Handoff.objects.bulk_update(updated, _SUMMARY_FIELDS)
+        HandoffEvent.objects.bulk_create(events)
+        cases_changed_on_commit(changes)
     return stored
 
 
-def _shown_on_dashboards(handoff: Handoff, *, tier_changed: bool) -> bool:
-    if handoff.status != Status.QUEUED or tier_changed:
-        return True
-    from handoff.intake.services import queue_position
-
-    limit = settings.QUEUE_DISPLAY_LIMIT
-    position = queue_position(handoff=handoff, cap=limit)
-    return position is not None and position <= limit
+# What a stored summary changes on its case's row.
+_SUMMARY_FIELDS = [
+    "summary_status",
+    "summary_headline",
+    "summary_tier",
+    "tier",
+    "tier_source",
+    "language",
+    "summarized_version",
+    "summary_lease_until",
+    "version",
+    "updated_at",
+]
 
 
 def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason: str) -> None:
@@ -168,8 +307,18 @@ def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason
             return
         if handoff.summary_status != SummaryStatus.READY:
             handoff.summary_status = SummaryStatus.UNAVAILABLE
+        handoff.summarized_version = max(handoff.summarized_version, transcript_version)
+        handoff.summary_lease_until = None
         handoff.version += 1
-        handoff.save(update_fields=["summary_status", "version", "updated_at"])
+        handoff.save(
+            update_fields=[
+                "summary_status",
+                "summarized_version",
+                "summary_lease_until",
+                "version",
+                "updated_at",
+            ]
+        )
         event_record(
             handoff=handoff,
             kind=EventKind.SUMMARY_FAILED,
@@ -180,25 +329,19 @@ def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason
 
 
 def summaries_reconcile() -> int:
-    """Ask again for summaries that were asked for and never arrived (a worker killed between
-    commit and enqueue, a broker outage). Returns how many were asked for again."""
-    from handoff.summary.tasks import summary_build_task
-
-    cutoff = timezone.now() - timedelta(seconds=settings.SUMMARY_RECONCILE_AFTER_SECONDS)
-    summarized = HandoffSummary.objects.filter(
-        handoff=OuterRef("pk"), transcript_version=OuterRef("transcript_version")
-    )
-    stale = (
-        Handoff.objects.filter(status__in=OPEN_STATUSES)
-        .filter(Q(summary_requested_at__lt=cutoff) | Q(summary_requested_at__isnull=True))
-        .filter(~Exists(summarized))
-        .values_list("pk", "transcript_version")[:500]
-    )
-    count = 0
-    for pk, version in list(stale):
-        Handoff.objects.filter(pk=pk).update(
-            summary_requested_version=version, summary_requested_at=timezone.now()
+    """Wake a sweep for summaries asked for and never built (a worker killed mid-batch, a lost
+    wake-up, a broker outage). Returns how many cases were found waiting too long."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.SUMMARY_RECONCILE_AFTER_SECONDS)
+    count = (
+        Handoff.objects.filter(
+            status__in=OPEN_STATUSES, summarized_version__lt=F("transcript_version")
         )
-        _enqueue(summary_build_task, str(pk), version)
-        count += 1
+        .filter(Q(summary_requested_at__lt=cutoff) | Q(summary_requested_at__isnull=True))
+        .filter(Q(summary_lease_until__isnull=True) | Q(summary_lease_until__lt=now))
+        .update(summary_requested_at=now)
+    )
+    if count:
+        logger.warning("%d summaries overdue; sweeping again", count)
+        summary_sweep_kick(force=True)
     return count

@@ -5,7 +5,12 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from handoff.summary.services import summaries_reconcile, summary_build, summary_mark_unavailable
+from handoff.summary.services import (
+    summaries_reconcile,
+    summaries_sweep,
+    summary_build,
+    summary_mark_unavailable,
+)
 
 
 @shared_task(bind=True, name="handoff.summary_build", max_retries=None)
@@ -21,6 +26,12 @@ def summary_build_task(self: Any, handoff_id: str, transcript_version: int) -> N
             reason=f"engine failed after {self.request.retries + 1} attempts "
             f"({type(exc).__name__})",
         )
+
+
+@shared_task(name="handoff.summary_sweep")
+def summary_sweep_task() -> int:
+    """Build every due summary in batches. Woken by intake; the reconciler wakes it again."""
+    return summaries_sweep()
 
 
 @shared_task(name="handoff.summary_reconcile")

@@ -9,8 +9,15 @@ from django.utils import timezone
 
 from handoff.models import EventKind, Handoff, HandoffEvent, HandoffSummary, SummaryStatus
 from handoff.queue import render
-from handoff.summary.services import summaries_reconcile, summary_build, summary_engine
-from handoff.summary.tasks import summary_build_task
+from handoff.summary import services
+from handoff.summary.services import (
+    summaries_reconcile,
+    summaries_sweep,
+    summary_build,
+    summary_engine,
+    summary_sweep_kick,
+)
+from handoff.summary.tasks import summary_build_task, summary_sweep_task
 from tests.support.engines import FailingEngine
 from tests.support.factories import handoff_body, post_signed
 
@@ -33,19 +40,123 @@ def _case(platform_factory, **overrides) -> Handoff:
     return Handoff.objects.get(pk=response.json()["id"])
 
 
+@pytest.fixture(autouse=True)
+def _no_sweep_pending() -> None:
+    """Each test starts with no sweep queued (the flag lives in the tests' Redis database)."""
+    from handoff.redis import redis_client
+
+    redis_client().delete(services.SWEEP_PENDING_KEY)
+
+
+def _due() -> set[str]:
+    return {
+        str(pk)
+        for pk, version, done in Handoff.objects.values_list(
+            "pk", "transcript_version", "summarized_version"
+        )
+        if done < version
+    }
+
+
 def test_intake_asks_for_a_summary_after_commit(
     platform_factory, django_capture_on_commit_callbacks
 ) -> None:
     p = platform_factory()
     with (
-        mock.patch.object(summary_build_task, "delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
+        mock.patch.object(summary_sweep_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         response = post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+        assert delay.call_count == 0  # not before commit
+    assert callbacks
     handoff = Handoff.objects.get(pk=response.json()["id"])
-    delay.assert_called_once_with(str(handoff.id), 3)
-    # The case is waiting before any summary exists.
+    delay.assert_called_once_with()
+    # The case is waiting before any summary exists, and the database says it is due.
     assert handoff.status == "queued" and handoff.summary_status == SummaryStatus.PENDING
+    assert _due() == {str(handoff.id)}
+    summaries_sweep()
+    handoff.refresh_from_db()
+    assert handoff.summary_status == SummaryStatus.READY and _due() == set()
+
+
+def test_a_burst_wakes_one_sweep_until_it_starts(
+    platform_factory, django_capture_on_commit_callbacks
+) -> None:
+    p = platform_factory()
+
+    def post() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+
+    with mock.patch.object(summary_sweep_task, "delay") as delay:
+        for _ in range(5):
+            post()
+        assert delay.call_count == 1  # four more handoffs, no more tasks
+        summaries_sweep()  # starts: from now on a new request wakes another
+        post()
+        assert delay.call_count == 2
+        summary_sweep_kick(force=True)  # the reconciler wakes one whatever the flag says
+        assert delay.call_count == 3
+    assert len(_due()) == 1  # the sixth waits for the sweep just woken
+
+
+def test_a_broker_outage_leaves_no_flag_behind(platform_factory) -> None:
+    from handoff.redis import redis_client
+
+    with mock.patch.object(summary_sweep_task, "delay", side_effect=ConnectionError("down")):
+        summary_sweep_kick()  # logged, never raised: the case is already queued
+    assert not redis_client().exists(services.SWEEP_PENDING_KEY)
+
+
+def test_the_sweep_builds_every_due_summary_in_batches(platform_factory, settings) -> None:
+    settings.SUMMARY_BATCH_SIZE = 2
+    cases = [_case(platform_factory) for _ in range(5)]
+    imminent = _case(platform_factory, risk={"level": "imminent"})
+    with mock.patch.object(services, "_lease", wraps=services._lease) as lease:
+        assert summaries_sweep() == 6
+    assert lease.call_count == 4  # 2 + 2 + 2, then nothing left
+    first = lease.call_args_list[0]
+    assert first.kwargs == {"size": 2}
+    for handoff in [*cases, imminent]:
+        handoff.refresh_from_db()
+        assert handoff.summary_status == SummaryStatus.READY
+        assert handoff.summarized_version == handoff.transcript_version
+        assert handoff.summary_lease_until is None
+        assert HandoffSummary.objects.filter(handoff=handoff).count() == 1
+        assert (
+            HandoffEvent.objects.filter(handoff_id=handoff.id, kind=EventKind.SUMMARY_READY).count()
+            == 1
+        )
+    assert summaries_sweep() == 0  # nothing due: nothing written twice
+
+
+def test_the_most_urgent_are_summarized_first(platform_factory) -> None:
+    low = _case(platform_factory, risk={"level": "low"})
+    imminent = _case(platform_factory, risk={"level": "imminent"})
+    moderate = _case(platform_factory, risk={"level": "moderate"})
+    leased = [str(pk) for pk, _ in services._lease(size=3)]
+    assert leased == [str(imminent.id), str(moderate.id), str(low.id)]
+    # Leased: another sweep takes none of them until the lease ends.
+    assert services._lease(size=3) == []
+
+
+def test_one_failing_case_does_not_hold_back_its_batch(platform_factory, settings) -> None:
+    settings.SUMMARY_ENGINE = "tests.support.engines.PickyEngine"
+    summary_engine.cache_clear()
+    fine = _case(platform_factory)
+    broken_transcript = [{"role": "user", "text": "unreadable", "at": "2026-11-27T02:01:40Z"}]
+    broken = _case(platform_factory, transcript=broken_transcript)
+    try:
+        with mock.patch.object(summary_build_task, "delay") as retry_alone:
+            assert summaries_sweep() == 1
+    finally:
+        summary_engine.cache_clear()
+    retry_alone.assert_called_once_with(str(broken.id), 1)
+    fine.refresh_from_db()
+    broken.refresh_from_db()
+    assert fine.summary_status == SummaryStatus.READY
+    assert broken.summary_status == SummaryStatus.PENDING
+    assert broken.summary_lease_until is not None  # its own task has it now
 
 
 def test_run_twice_makes_one_summary(platform_factory) -> None:
@@ -133,11 +244,12 @@ def test_new_messages_make_a_new_version(
         ]
     }
     with (
-        mock.patch.object(summary_build_task, "delay") as delay,
+        mock.patch.object(summary_sweep_task, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         post_signed(Client(), p.url(f"/{handoff.id}/messages"), secret=p.inbound_secret, body=more)
-    delay.assert_called_once_with(str(handoff.id), 4)
+    delay.assert_called_once_with()
+    assert _due() == {str(handoff.id)}
     # The old version's task arriving late does nothing; the new one summarizes all four.
     assert summary_build(handoff_id=str(handoff.id), transcript_version=3) is None
     new = summary_build(handoff_id=str(handoff.id), transcript_version=4)
@@ -163,13 +275,46 @@ def test_reconciler_requeues_a_lost_summary(platform_factory) -> None:
     Handoff.objects.update(summary_requested_at=long_ago)
     recent = _case(platform_factory)  # asked for just now: not yet lost
 
-    with mock.patch.object(summary_build_task, "delay") as delay:
+    with mock.patch.object(summary_sweep_task, "delay") as delay:
         assert summaries_reconcile() == 1
-    delay.assert_called_once_with(str(lost.id), lost.transcript_version)
+    delay.assert_called_once_with()
     lost.refresh_from_db()
+    recent.refresh_from_db()
     assert lost.summary_requested_at is not None
     assert lost.summary_requested_at > long_ago
-    assert recent.summary_status == SummaryStatus.PENDING
+    assert recent.summary_requested_at is not None
+    assert long_ago < recent.summary_requested_at < lost.summary_requested_at
+    summaries_sweep()  # the sweep the reconciler woke
+    lost.refresh_from_db()
+    assert lost.summary_status == SummaryStatus.READY
+
+
+def test_a_killed_sweeps_lease_runs_out_and_the_reconciler_takes_it_back(
+    platform_factory,
+) -> None:
+    lost = _case(platform_factory)
+    assert len(services._lease(size=10)) == 1  # then the worker dies, holding the lease
+    long_ago = timezone.now() - timedelta(minutes=10)
+    with mock.patch.object(summary_sweep_task, "delay"):
+        assert summaries_reconcile() == 0  # the lease still runs: a live sweep may have it
+        Handoff.objects.update(summary_requested_at=long_ago, summary_lease_until=long_ago)
+        assert summaries_reconcile() == 1
+    assert summaries_sweep() == 1
+    lost.refresh_from_db()
+    assert lost.summary_status == SummaryStatus.READY
+
+
+def test_messages_during_a_sweep_are_not_lost(platform_factory) -> None:
+    """A sweep leased version 3; the person wrote again before it stored anything. Its stale
+    summary is dropped and the new version is due at once, not when the lease runs out."""
+    handoff = _case(platform_factory)
+    batch = services._lease(size=10)
+    assert batch == [(handoff.id, 3)]
+    handoff.transcript_version = 4
+    services.summary_request_on_commit(handoff=handoff)  # what messages_append records
+    Handoff.objects.filter(pk=handoff.pk).update(transcript_version=4)
+    assert services._build_batch(batch) == 0
+    assert services._lease(size=10) == [(handoff.id, 4)]
 
 
 def test_tier_is_the_higher_and_never_lowered(platform_factory) -> None:
@@ -208,13 +353,15 @@ def test_a_summary_below_the_drawn_rows_is_not_broadcast_to_dashboards(
     calm = [{"role": "user", "text": "rough day at work", "at": "2026-11-27T02:01:40Z"}]
     first = _case(platform_factory, risk={"level": "high"}, transcript=calm)
     second = _case(platform_factory, risk={"level": "high"}, transcript=calm)
-    with (
-        mock.patch.object(broadcast, "broadcast_case") as queue_update,
-        mock.patch.object(broadcast, "send_many") as page_only,
-    ):
+
+    def sent_types(send_many: mock.MagicMock) -> list[str]:
+        return [message["type"] for call in send_many.call_args_list for _, message in call.args[0]]
+
+    with mock.patch.object(broadcast, "send_many") as send_many:
         with django_capture_on_commit_callbacks(execute=True):
             summary_build(handoff_id=str(second.id), transcript_version=1)  # second: hidden
-        assert (queue_update.call_count, page_only.call_count) == (0, 1)
+        assert sent_types(send_many) == ["case.changed"]  # only its open case page hears
+        send_many.reset_mock()
         with django_capture_on_commit_callbacks(execute=True):
             summary_build(handoff_id=str(first.id), transcript_version=1)  # drawn: broadcast
-        assert queue_update.call_count == 1
+        assert sent_types(send_many) == ["queue.update", "case.changed"]
