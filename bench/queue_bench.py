@@ -33,6 +33,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -849,6 +850,9 @@ def print_fan_out(results: Sequence[FanOut], quiet: float, frames: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = standard_arguments(__doc__.splitlines()[0] if __doc__ else "queue benchmark")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--storm-only", action="store_true", help="only part 4, the reconnect storm"
+    )
     args = parser.parse_args(argv)
     if args.setup:
         return setup_main(SETUP_ACTIONS, args.setup)
@@ -879,114 +883,134 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"platform {slug}; {len(users)} counselor accounts, each signed in once", flush=True)
 
     ok = True
-    with (
-        daphne("config.asgi:application", name="console", env=env, preexec_fn=_raise_limit) as c,
-        daphne(f"{MODULE}:group_application", name="group-echo", env=echo_env) as echo,
-    ):
-        print(f"console daphne open-file limit: {process_open_files_limit(c.process.pid)}")
-        print(f"\n1. accepted -> row on K dashboards (K = {settings.ks})", flush=True)
-        fan, errors, quiet, dropped = asyncio.run(
-            part_fan_out(settings, env, c, echo, platform, users)
-        )
-        print()
-        print_fan_out(fan, quiet, "")
-        missing = sum(r.missing for r in fan)
-        if missing or errors.count or dropped:
-            ok = False
-            print(
-                f"MISSING updates: {missing}; connect errors: {errors.count} {errors.first}; "
-                f"sockets closed by the console: {dropped}"
+    logs: dict[str, Path] = {}
+    if not args.storm_only:  # parts 1-3 share one console process
+        with (
+            daphne(
+                "config.asgi:application", name="console", env=env, preexec_fn=_raise_limit
+            ) as c,
+            daphne(f"{MODULE}:group_application", name="group-echo", env=echo_env) as echo,
+        ):
+            print(f"console daphne open-file limit: {process_open_files_limit(c.process.pid)}")
+            print(f"\n1. accepted -> row on K dashboards (K = {settings.ks})", flush=True)
+            fan, errors, quiet, dropped = asyncio.run(
+                part_fan_out(settings, env, c, echo, platform, users)
             )
-
-        print(
-            f"\n2. claim race: {settings.race_contenders} contenders, {settings.race_cases} cases",
-            flush=True,
-        )
-        seeded = run_setup(
-            MODULE, "seed", {"slug": slug, "count": settings.race_cases, "return_ids": True}, env
-        )
-        ids: list[str] = seeded["ids"]
-        settle = asyncio.run(wait_server_idle(c, limit=300))
-        print(f"console busy for {settle:.1f} s after the dashboards of part 1 closed")
-        race = asyncio.run(
-            claim_race(c, users[: settings.race_contenders], ids, settings.race_seconds)
-        )
-        raced = ids[: race.cases]
-        check = run_setup(MODULE, "claims", {"ids": raced}, env)
-        double = sum(1 for n in check["events"].values() if n > 1)
-        no_event = sum(1 for i in raced if check["events"].get(i, 0) == 0)
-        inconsistent = sum(
-            1
-            for i in raced
-            if check["rows"][i][0] != "claimed" or check["rows"][i][1] != race.winner_of.get(i)
-        )
-        print_table(
-            ("cases", "claims", "claims/s", "winner p50", "winner p99", "loser p50", "loser p99"),
-            [
-                [
-                    str(race.cases),
-                    str(sum(race.statuses.values())),
-                    f"{sum(race.statuses.values()) / max(race.wall, 1e-9):.0f}",
-                    f"{percentile(race.winners, 50):.1f}",
-                    f"{percentile(race.winners, 99):.1f}",
-                    f"{percentile(race.losers, 50):.1f}",
-                    f"{percentile(race.losers, 99):.1f}",
-                ]
-            ],
-        )
-        loser_p99 = percentile(race.losers, 99)
-        print(
-            f"statuses { {('won' if k == WON else k): v for k, v in race.statuses.items()} }; "
-            "server CPU "
-            f"{race.server_cpu * 1000 / max(sum(race.statuses.values()), 1):.2f} ms/claim; "
-            f"losers p99 <= 50 ms: {'met' if loser_p99 <= 50 else 'MISSED'}"
-        )
-        print(
-            f"double claims (cases with more than one CLAIMED event): {double}; cases without "
-            f"exactly one winner: {race.not_one_winner}; without a claim event: {no_event}; "
-            f"status or owner not the answered winner: {inconsistent}"
-        )
-        if race.cases < len(ids):
-            print(f"(time limit {settings.race_seconds:.0f} s reached after {race.cases} cases)")
-        if double or race.not_one_winner or no_event or inconsistent or race.first_error:
-            ok = False
-            print(f"CLAIM RACE FAILED; first unexpected answer: {race.first_error}")
-
-        print(f"\n3. the dashboard page with {settings.waiting:,} waiting cases", flush=True)
-        topped = run_setup(MODULE, "seed", {"slug": slug, "waiting": settings.waiting}, env)
-        asyncio.run(wait_server_idle(c))
-        # A counselor who did not race, so their own list is empty: the page shows the queue.
-        cookie = users[settings.race_contenders]["cookie"]
-        pages = [
-            asyncio.run(
-                time_page(
-                    c, "django hello (/healthz)", "/healthz", cookie, settings.page_requests, 5
+            print()
+            print_fan_out(fan, quiet, "")
+            missing = sum(r.missing for r in fan)
+            if missing or errors.count or dropped:
+                ok = False
+                print(
+                    f"MISSING updates: {missing}; connect errors: {errors.count} {errors.first}; "
+                    f"sockets closed by the console: {dropped}"
                 )
-            ),
-            asyncio.run(time_page(c, "dashboard (GET /)", "/", cookie, settings.page_requests, 5)),
-        ]
-        page_met = percentile(pages[1].latencies, 99) <= 100
-        print_table(
-            (
-                "page",
-                "requests",
-                "p50 ms",
-                "p99 ms",
-                "server CPU ms/req",
-                "bytes",
-                "errors",
-                "target",
-            ),
-            [
-                pages[0].row(""),
-                pages[1].row(f"p99 <= 100: {'met' if page_met else 'MISSED'}"),
-            ],
-        )
-        print(f"waiting cases: {topped['waiting']:,} ({topped['seeded']:,} inserted in bulk)")
-        if any(p.row("")[6] != "0" for p in pages):
-            ok = False
-            print(f"PAGE ERRORS: {[dict(p.statuses) for p in pages]}")
-        logs = {"console": c.log_path, "group echo": echo.log_path}
+
+            print(
+                f"\n2. claim race: {settings.race_contenders} contenders, "
+                f"{settings.race_cases} cases",
+                flush=True,
+            )
+            seeded = run_setup(
+                MODULE,
+                "seed",
+                {"slug": slug, "count": settings.race_cases, "return_ids": True},
+                env,
+            )
+            ids: list[str] = seeded["ids"]
+            settle = asyncio.run(wait_server_idle(c, limit=300))
+            print(f"console busy for {settle:.1f} s after the dashboards of part 1 closed")
+            race = asyncio.run(
+                claim_race(c, users[: settings.race_contenders], ids, settings.race_seconds)
+            )
+            raced = ids[: race.cases]
+            check = run_setup(MODULE, "claims", {"ids": raced}, env)
+            double = sum(1 for n in check["events"].values() if n > 1)
+            no_event = sum(1 for i in raced if check["events"].get(i, 0) == 0)
+            inconsistent = sum(
+                1
+                for i in raced
+                if check["rows"][i][0] != "claimed" or check["rows"][i][1] != race.winner_of.get(i)
+            )
+            print_table(
+                (
+                    "cases",
+                    "claims",
+                    "claims/s",
+                    "winner p50",
+                    "winner p99",
+                    "loser p50",
+                    "loser p99",
+                ),
+                [
+                    [
+                        str(race.cases),
+                        str(sum(race.statuses.values())),
+                        f"{sum(race.statuses.values()) / max(race.wall, 1e-9):.0f}",
+                        f"{percentile(race.winners, 50):.1f}",
+                        f"{percentile(race.winners, 99):.1f}",
+                        f"{percentile(race.losers, 50):.1f}",
+                        f"{percentile(race.losers, 99):.1f}",
+                    ]
+                ],
+            )
+            loser_p99 = percentile(race.losers, 99)
+            print(
+                f"statuses { {('won' if k == WON else k): v for k, v in race.statuses.items()} }; "
+                "server CPU "
+                f"{race.server_cpu * 1000 / max(sum(race.statuses.values()), 1):.2f} ms/claim; "
+                f"losers p99 <= 50 ms: {'met' if loser_p99 <= 50 else 'MISSED'}"
+            )
+            print(
+                f"double claims (cases with more than one CLAIMED event): {double}; cases without "
+                f"exactly one winner: {race.not_one_winner}; without a claim event: {no_event}; "
+                f"status or owner not the answered winner: {inconsistent}"
+            )
+            if race.cases < len(ids):
+                print(
+                    f"(time limit {settings.race_seconds:.0f} s reached after {race.cases} cases)"
+                )
+            if double or race.not_one_winner or no_event or inconsistent or race.first_error:
+                ok = False
+                print(f"CLAIM RACE FAILED; first unexpected answer: {race.first_error}")
+
+            print(f"\n3. the dashboard page with {settings.waiting:,} waiting cases", flush=True)
+            topped = run_setup(MODULE, "seed", {"slug": slug, "waiting": settings.waiting}, env)
+            asyncio.run(wait_server_idle(c))
+            # A counselor who did not race, so their own list is empty: the page shows the queue.
+            cookie = users[settings.race_contenders]["cookie"]
+            pages = [
+                asyncio.run(
+                    time_page(
+                        c, "django hello (/healthz)", "/healthz", cookie, settings.page_requests, 5
+                    )
+                ),
+                asyncio.run(
+                    time_page(c, "dashboard (GET /)", "/", cookie, settings.page_requests, 5)
+                ),
+            ]
+            page_met = percentile(pages[1].latencies, 99) <= 100
+            print_table(
+                (
+                    "page",
+                    "requests",
+                    "p50 ms",
+                    "p99 ms",
+                    "server CPU ms/req",
+                    "bytes",
+                    "errors",
+                    "target",
+                ),
+                [
+                    pages[0].row(""),
+                    pages[1].row(f"p99 <= 100: {'met' if page_met else 'MISSED'}"),
+                ],
+            )
+            print(f"waiting cases: {topped['waiting']:,} ({topped['seeded']:,} inserted in bulk)")
+            if any(p.row("")[6] != "0" for p in pages):
+                ok = False
+                print(f"PAGE ERRORS: {[dict(p.statuses) for p in pages]}")
+            logs = {"console": c.log_path, "group echo": echo.log_path}
 
     print(f"\n4. {settings.storm} dashboards connecting at once to one fresh console process")
     with daphne("config.asgi:application", name="storm", env=env, preexec_fn=_raise_limit) as s:

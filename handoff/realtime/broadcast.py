@@ -9,6 +9,8 @@ Fragments are rendered and serialised once per event here, never once per socket
 import itertools
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,7 +184,26 @@ def _mine_message(*, user_id: int, notice: str = "") -> tuple[str, dict[str, Any
     return (user_group(user_id), {"type": "queue.mine", "text": text})
 
 
-def presence_changed() -> None:
+# The list of who is online, rendered at most once a second per process: with 500 counselors
+# online it costs about 16 ms, and a reconnect wave would render it once per socket. A socket
+# may get a list up to a second old; the coalesced broadcast after a change brings it current.
+PRESENCE_MAX_AGE_S = 1.0
+_presence_lock = threading.Lock()
+_presence_cache: dict[str, Any] = {"at": float("-inf"), "text": ""}
+
+
+def presence_text(*, fresh: bool = False) -> str:
     from handoff.queue import render
 
-    send(QUEUE_GROUP, {"type": "queue.presence", "text": json.dumps(render.presence())})
+    now = time.monotonic()
+    with _presence_lock:
+        if not fresh and now - _presence_cache["at"] < PRESENCE_MAX_AGE_S:
+            return str(_presence_cache["text"])
+    text = json.dumps(render.presence())
+    with _presence_lock:
+        _presence_cache.update(at=now, text=text)
+    return text
+
+
+def presence_changed() -> None:
+    send(QUEUE_GROUP, {"type": "queue.presence", "text": presence_text(fresh=True)})

@@ -23,6 +23,7 @@ from handoff.realtime.broadcast import (
     case_group,
     current_seq,
     presence_changed,
+    presence_text,
     user_group,
 )
 
@@ -128,7 +129,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
         texts = [queue_snapshot_text()]
         if include_personal:
             texts.append(json.dumps(render.mine(user=self.user)))
-            texts.append(json.dumps(render.presence()))
+            texts.append(presence_text())
         return texts
 
     # Group messages carry text serialised once by the sender; each socket only forwards it.
