@@ -17,8 +17,12 @@ def _is_online(user_id: int) -> bool:
 def presence_touch(*, user: User, channel_name: str) -> bool:
     """Record a heartbeat. True when this made the user appear online."""
     was_online = _is_online(user.pk)
-    PresenceConnection.objects.update_or_create(
-        channel_name=channel_name, defaults={"user": user, "last_seen": timezone.now()}
+    # One upsert statement: a reconnect wave runs this once per socket.
+    PresenceConnection.objects.bulk_create(
+        [PresenceConnection(user=user, channel_name=channel_name, last_seen=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["channel_name"],
+        update_fields=["user", "last_seen"],
     )
     return not was_online
 
