@@ -38,6 +38,15 @@ _MAX_SPAN = 180
 _POSSESSION = 64
 _NO_ACCESS = 128
 _FRAGMENT = 48
+# The mask bit of each sentence check's pattern.
+_FLAG_BIT: dict[int, int] = {
+    lx.HYP: lx.HYPOTHETICAL_BIT,
+    lx.JOKE: lx.JOKE_BIT,
+    lx.LYRIC: lx.LYRIC_BIT,
+    lx.PAST: lx.PAST_MARKERS_BIT,
+    _POSSESSION: lx.POSSESSION_BIT,
+    _NO_ACCESS: lx.NO_ACCESS_BIT,
+}
 
 
 class SummaryEngine(Protocol):
@@ -80,58 +89,56 @@ class _Msg:
     # once.
     context: dict[tuple[int, int], bool] = field(default_factory=dict)
     # Set by the prefiltered scan: the mask's context bits are known (a pattern whose bit is not
-    # set cannot match anywhere in this message and is not searched), and the context is read
-    # with the skip-ahead forms of SUBJECT, NEGATORS and CLAUSE_BREAK (same matches).
+    # set cannot match anywhere in this message and is not searched).
     fast: bool = False
+    # The context patterns: on the fast path the skip-ahead forms of SUBJECT, NEGATORS and
+    # CLAUSE_BREAK, with ASCII classes when the message is ASCII-safe (same matches).
+    rx: lx.Context = lx.PLAIN_CONTEXT
 
     def sentence_has(self, flag: int, s0: int, s1: int) -> bool:
+        mask = self.mask
+        if not mask & _FLAG_BIT[flag]:
+            return False  # its pattern cannot match anywhere in this message
         key = (flag, s0)
         found = self.context.get(key)
         if found is None:
             text = self.text
-            mask = self.mask
+            rx = self.rx
             if flag == lx.HYP:
-                found = bool(mask & lx.HYPOTHETICAL_BIT) and (
-                    lx.HYPOTHETICAL.search(text, s0, s1) is not None
-                )
+                found = rx.hypothetical.search(text, s0, s1) is not None
             elif flag == lx.JOKE:
-                found = (
-                    bool(mask & lx.JOKE_BIT)
-                    and lx.JOKE_RE.search(text, s0, s1) is not None
-                    and not (mask & lx.NOT_JOKING_BIT and lx.NOT_JOKING.search(text))
+                found = rx.joke.search(text, s0, s1) is not None and not (
+                    mask & lx.NOT_JOKING_BIT and rx.not_joking.search(text)
                 )
             elif flag == lx.LYRIC:
-                found = bool(mask & lx.LYRIC_BIT) and lx.LYRIC_RE.search(text, 0, s1) is not None
+                found = rx.lyric.search(text, 0, s1) is not None
             elif flag == _POSSESSION:
-                found = bool(mask & lx.POSSESSION_BIT) and (
-                    lx.POSSESSION.search(text, s0, s1) is not None
-                )
+                found = rx.possession.search(text, s0, s1) is not None
             elif flag == _NO_ACCESS:
-                found = bool(mask & lx.NO_ACCESS_BIT) and (
-                    lx.NO_ACCESS.search(text, s0, s1) is not None
-                )
+                found = rx.no_access.search(text, s0, s1) is not None
             else:
-                found = bool(mask & lx.PAST_MARKERS_BIT) and (
-                    lx.PAST_MARKERS.search(text, s0, s1) is not None
-                )
+                found = rx.past.search(text, s0, s1) is not None
             self.context[key] = found
         return found
 
     def sentence(self, pos: int) -> tuple[int, int]:
         if not self.sentences:
-            self.sentences = _split_sentences(self.text)
+            self.sentences = _split_sentences(self.text, self.rx.sentence_end)
             self.starts = [s for s, _ in self.sentences]
         i = bisect_right(self.starts, pos) - 1
-        return self.sentences[max(i, 0)]
+        return self.sentences[i if i > 0 else 0]
 
 
-def _split_sentences(text: str) -> list[tuple[int, int]]:
+def _split_sentences(
+    text: str, sentence_end: re.Pattern[str] = lx.SENTENCE_END
+) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pos = 0
-    for m in lx.SENTENCE_END.finditer(text):
-        if m.start() > pos:
-            out.append((pos, m.end()))
-        pos = m.end()
+    for m in sentence_end.finditer(text):
+        start, end = m.span()
+        if start > pos:
+            out.append((pos, end))
+        pos = end
     if pos < len(text) or not out:
         out.append((pos, len(text)))
     return out
@@ -153,9 +160,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _evidence_span(msg: _Msg, start: int, end: int) -> tuple[int, int]:
-    s0, s1 = msg.sentence(start)
-    s1 = max(s1, end)
+def _evidence_span(
+    msg: _Msg, start: int, end: int, sentence: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """The trimmed sentence of the match at ``start`` (``sentence`` when the caller has it)."""
+    s0, s1 = sentence or msg.sentence(start)
+    if end > s1:
+        s1 = end
     s0, s1 = _trim(msg.text, s0, s1)
     if s1 - s0 <= _MAX_SPAN:
         return s0, s1
@@ -172,48 +183,50 @@ def _evidence_span(msg: _Msg, start: int, end: int) -> tuple[int, int]:
     return _trim(text, lo, hi)
 
 
-def _is_first_person_start(fragment: str) -> bool:
-    m = lx.SUBJECT.match(fragment)
+def _is_first_person_start(fragment: str, rx: lx.Context = lx.PLAIN_CONTEXT) -> bool:
+    m = rx.subject.match(fragment)
     return m is not None and m.group("first") is not None
 
 
 def _third_party(msg: _Msg, start: int, s0: int) -> bool:
+    rx = msg.rx
     prefix = msg.text[s0:start]
     reported = bool(msg.mask & lx.REPORTED_BIT)
-    if _is_first_person_start(msg.text[start : start + 8]):
-        return reported and lx.REPORTED.search(prefix) is not None
+    if _is_first_person_start(msg.text[start : start + 8], rx):
+        return reported and rx.reported.search(prefix) is not None
     last: str | None = None
-    for m in (lx.SUBJECT_FAST if msg.fast else lx.SUBJECT).finditer(prefix):
+    for m in rx.subject_scan.finditer(prefix):
         last = "first" if m.group("first") else "third"
     if last == "third":
         return True
-    return last is None and reported and lx.REPORTED.search(prefix) is not None
+    return last is None and reported and rx.reported.search(prefix) is not None
 
 
 def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
     text = msg.text
     mask = msg.mask
+    rx = msg.rx
     clause_start = s0
     if mask & lx.CLAUSE_BREAK_BIT:
-        breaks = lx.CLAUSE_BREAK_FAST if msg.fast else lx.CLAUSE_BREAK
-        for brk in breaks.finditer(text, s0, start):
+        for brk in rx.clause_break.finditer(text, s0, start):
             clause_start = brk.end()
     if mask & lx.NEGATORS_BIT:
-        negators = lx.NEGATORS_FAST if msg.fast else lx.NEGATORS
-        m = negators.search(text, clause_start, start)
-        if m is not None and not lx.NEGATION_EXCEPT.match(m.group("rest") or ""):
+        m = rx.negators.search(text, clause_start, start)
+        if m is not None and not rx.negation_except.match(m.group("rest") or ""):
             return True
     # Kept as it reads, though "^" matches only at the real start of the text, never at ``end``.
-    return lx.NEGATION_AFTER.match(text, end, s1) is not None
+    return rx.negation_after.match(text, end, s1) is not None
 
 
-def _rejected(msg: _Msg, hit_start: int, hit_end: int, checks: int) -> str | None:
+def _rejected(
+    msg: _Msg, hit_start: int, hit_end: int, checks: int, sentence: tuple[int, int] | None = None
+) -> str | None:
     """Return why a match does not count as the person's current risk, or None if it does."""
-    s0, s1 = msg.sentence(hit_start)
+    s0, s1 = sentence or msg.sentence(hit_start)
     text = msg.text
     if checks & lx.HYP and (
         msg.sentence_has(lx.HYP, s0, s1)
-        or (msg.mask & lx.QUESTION_FRAME_BIT and lx.QUESTION_FRAME.search(text, s0, hit_start))
+        or (msg.mask & lx.QUESTION_FRAME_BIT and msg.rx.question_frame.search(text, s0, hit_start))
     ):
         return "hypothetical"
     if checks & lx.JOKE and msg.sentence_has(lx.JOKE, s0, s1):
@@ -297,6 +310,22 @@ def _trigger_mask(low: str) -> int:
     return mask
 
 
+def _runnable(found: int) -> int:
+    """The rules, helpers and cues that can match where the trigger pass found ``found``: every
+    set the pattern requires is there, and every set of one of its alternatives. The sets sit in
+    lanes (lexicon._lanes), so this is a few operations on whole ints for all patterns at once."""
+    slots = found | lx.SLOTS_FILLED
+    # Each lane ANDed with the next ones of its group: a group's first lane says "all there".
+    every = slots
+    for k in range(1, lx.CLAUSES):
+        every &= slots >> (k * lx.LANE)
+    # The alternatives' first lanes ORed into one: "one of them all there".
+    alternatives = (every >> lx.BLOCK) & lx.ALTERNATIVE_LANES
+    for shift in lx.FOLD_SHIFTS:
+        alternatives |= alternatives >> shift
+    return every & alternatives & lx.PATTERN_BITS
+
+
 class _Reader:
     """One summarize() call's working state."""
 
@@ -309,6 +338,8 @@ class _Reader:
         self.third: list[_Hit] = []
         self.prefilter = prefilter
         self.rule_runs = 0  # rule regex passes, for the tests that bound the work done
+        # Each span's Evidence, built once: the same span backs several indicators and quotes.
+        self.evidence: dict[tuple[int, int, int], Evidence] = {}
 
     # -- pass 1: every rule over the joined user text, on the messages it can match --------------
     def scan(self) -> None:
@@ -338,18 +369,14 @@ class _Reader:
         # no pattern can cross the separator, so it finds exactly the matches the pass over the
         # whole text found there, in the same order (rules first, then messages).
         per_rule: list[list[int]] = [[] for _ in lx.FAST_RULES]
+        # An ASCII-safe message is read with the ASCII forms of the rules and context patterns.
+        ascii_safe: list[bool] = []
         for k, i in enumerate(order):
             msg = self.msgs[i]
             start = offsets[k]
-            found = _trigger_mask(big[start : start + len(msg.text)]) | lx.ALWAYS
-            mask = 0
-            candidates = found & (lx.RULE_BITS | lx.HELPER_BITS | lx.CUE_BITS)
-            while candidates:
-                bit = candidates & -candidates
-                need = lx.NEEDS[bit]
-                if found & need == need:
-                    mask |= bit
-                candidates ^= bit
+            ascii_safe.append(lx.NOT_ASCII_SAFE.search(msg.text) is None)
+            msg.rx = lx.ASCII_CONTEXT if ascii_safe[k] else lx.FAST_CONTEXT
+            mask = _runnable(_trigger_mask(big[start : start + len(msg.text)]))
             if not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text):
                 mask |= lx.HELPER_BITS | lx.CUE_BITS
             msg.mask = mask
@@ -360,12 +387,15 @@ class _Reader:
                 per_rule[bit.bit_length() - 1].append(k)
                 rules ^= bit
         ends = [*offsets[1:], len(big)]
-        for (rule, fast), ks in zip(lx.FAST_RULES, per_rule, strict=True):
+        for (rule, fast), ascii_fast, ks in zip(
+            lx.FAST_RULES, lx.ASCII_RULES, per_rule, strict=True
+        ):
             for k in ks:
                 msg = self.msgs[order[k]]
                 start0 = offsets[k]
                 self.rule_runs += 1
-                for m in fast.finditer(big, start0, ends[k]):
+                pattern = ascii_fast if ascii_safe[k] else fast
+                for m in pattern.finditer(big, start0, ends[k]):
                     end = m.end() - start0
                     if end > len(msg.text):
                         continue
@@ -373,32 +403,33 @@ class _Reader:
 
     def _consider(self, rule: lx.Rule, msg: _Msg, start: int, end: int) -> None:
         checks = rule.checks | (lx.PAST if rule.kind == "means" else 0)
-        why = _rejected(msg, start, end, checks)
+        sentence = msg.sentence(start)
+        why = _rejected(msg, start, end, checks, sentence)
         # The evidence span is cut only for a match that is kept.
         hit = _Hit(rule.kind, rule.code, msg.index, start, end, (0, 0), rule.strong, rule.code)
         if rule.kind == "means":
-            s0, s1 = msg.sentence(start)
+            s0, s1 = sentence
             if (
                 msg.sentence_has(_NO_ACCESS, s0, s1)
                 if msg.fast
-                else lx.NO_ACCESS.search(msg.text, s0, s1)
+                else msg.rx.no_access.search(msg.text, s0, s1)
             ):
                 # "I don't have a gun" is negated, but the absence of access is itself a finding.
                 if why in (None, "negated"):
                     hit.access = False
-                    hit.span = _evidence_span(msg, start, end)
+                    hit.span = _evidence_span(msg, start, end, sentence)
                     self.hits.append(hit)
                 return
             if (
                 rule.code == "medication"
                 and msg.mask & lx.ON_MEDS_BIT
-                and lx.ON_MEDS.search(msg.text, s0, start)
+                and msg.rx.on_meds.search(msg.text, s0, start)
             ):
                 return  # "I'm on antidepressants": treatment, not a method
             if (
                 msg.sentence_has(_POSSESSION, s0, s1)
                 if msg.fast
-                else lx.POSSESSION.search(msg.text, s0, s1)
+                else msg.rx.possession.search(msg.text, s0, s1)
             ):
                 hit.access = True
                 if why == "third":
@@ -408,7 +439,7 @@ class _Reader:
             or rule.code in ("suicidal_ideation", "expressed_intent", "plan", "self_harm")
         ):
             hit.kind, hit.code, hit.label = "third_party", "third_party", "someone else at risk"
-            hit.span = _evidence_span(msg, start, end)
+            hit.span = _evidence_span(msg, start, end, sentence)
             self.third.append(hit)
             return
         if why is not None:
@@ -416,7 +447,7 @@ class _Reader:
         if rule.kind == "timeframe":
             hit.near = rule.code == "near"
             hit.label = msg.text[start:end].lower()
-        hit.span = _evidence_span(msg, start, end)
+        hit.span = _evidence_span(msg, start, end, sentence)
         self.hits.append(hit)
 
     # -- pass 2: short answers to the counselor's direct questions --------------------------------
@@ -425,11 +456,11 @@ class _Reader:
             if i == 0 or self.transcript[i - 1].role != "assistant":
                 continue
             question = self.transcript[i - 1].text
-            age = lx.AGE_ANSWER.match(msg.text)
+            age = msg.rx.age_answer.match(msg.text)
             if age is not None and lx.AGE_QUESTION.search(question):
                 span = _evidence_span(msg, age.start(), age.end())
                 self.hits.append(_Hit("minor", "age", i, age.start(), age.end(), span, label="age"))
-            m = lx.AFFIRMATIVE.match(msg.text)
+            m = msg.rx.affirmative.match(msg.text)
             if m is None:
                 continue
             span = _evidence_span(msg, m.start(), m.end())
@@ -499,7 +530,7 @@ def _resolve(reader: _Reader) -> _Result:
         ):
             intent_msgs.add(h.message)
     anaphora = {
-        i: list(lx.ANAPHORA.finditer(msg.text))
+        i: list(msg.rx.anaphora.finditer(msg.text))
         for i, msg in reader.msgs.items()
         if msg.mask & lx.ANAPHORA_BIT
     }
@@ -618,10 +649,10 @@ def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) ->
     past = (
         msg.sentence_has(lx.PAST, s0, s1)
         if msg.fast
-        else lx.PAST_MARKERS.search(text, s0, s1) is not None
+        else msg.rx.past.search(text, s0, s1) is not None
     )
     present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
-        lx.PRESENT_MARKERS.search(text, s0, s1) is not None
+        msg.rx.present.search(text, s0, s1) is not None
     )
     if h.code == "answer":
         now = True
@@ -661,10 +692,10 @@ def _places_and_substances(
     for i, msg in reader.msgs.items():
         text = msg.text
         if transcript_risk and msg.mask & lx.PLACES_BIT:
-            for m in lx.PLACES.finditer(text):
+            for m in msg.rx.places.finditer(text):
                 s0, s1 = msg.sentence(m.start())
                 if i not in risk_msgs and not (
-                    msg.mask & lx.PLACE_CUE_BIT and lx.PLACE_CUE.search(text, s0, s1)
+                    msg.mask & lx.PLACE_CUE_BIT and msg.rx.place_cue.search(text, s0, s1)
                 ):
                     continue
                 if _rejected(msg, m.start(), m.end(), lx.NEG | lx.HYP | lx.THIRD | lx.JOKE):
@@ -684,7 +715,7 @@ def _places_and_substances(
         if not msg.mask & lx.SUBSTANCES_BIT:
             continue
         if i in use_msgs or i in med_msgs or (transcript_risk and i in risk_msgs):
-            for m in lx.SUBSTANCES.finditer(text):
+            for m in msg.rx.substances.finditer(text):
                 group = m.lastgroup or ""
                 if group == "high" and i not in use_msgs:
                     continue
@@ -707,8 +738,13 @@ def _places_and_substances(
 
 
 def _ev(reader: _Reader, h: _Hit) -> Evidence:
-    s, e = h.span
-    return Evidence(message=h.message, start=s, end=e, text=reader.msgs[h.message].text[s:e])
+    key = (h.message, *h.span)
+    ev = reader.evidence.get(key)
+    if ev is None:
+        s, e = h.span
+        text = reader.msgs[h.message].text[s:e]
+        ev = reader.evidence[key] = Evidence(message=h.message, start=s, end=e, text=text)
+    return ev
 
 
 def _evs(reader: _Reader, hits: Iterable[_Hit]) -> list[Evidence]:

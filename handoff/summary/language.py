@@ -9,6 +9,7 @@ too short or too slangy to tell.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 LANGUAGE_NAMES: dict[str, str] = {
@@ -279,6 +280,9 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
 }
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# The same words in lowercased ASCII text, where a letter is a-z: a plain character class is
+# tested without looking characters up in the Unicode tables.
+_ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 # Letters that only some of the languages use: a weak hint added to the word counts.
 _LETTER_HINTS: dict[str, re.Pattern[str]] = {
@@ -312,11 +316,15 @@ def detect_language(texts: Iterable[str]) -> str:
         if size >= _MAX_CHARS:
             break
     sample = "\n".join(budget)
-    for word in _WORD.findall(sample.lower().replace("’", "'")):
-        for lang in _LANGS_OF.get(word, ()):
-            counts[lang] += 1
-    for lang, pattern in _LETTER_HINTS.items():
-        counts[lang] += 0.5 * min(len(pattern.findall(sample)), 6)
+    low = sample.lower().replace("’", "'")
+    words = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
+    # Only stop words count, each once per occurrence: counted first, then added per language.
+    for word, n in Counter(filter(_LANGS_OF.__contains__, words)).items():
+        for lang in _LANGS_OF[word]:
+            counts[lang] += n
+    if not sample.isascii():  # every hint letter is outside ASCII
+        for lang, pattern in _LETTER_HINTS.items():
+            counts[lang] += 0.5 * min(len(pattern.findall(sample)), 6)
     best = max(counts, key=lambda lang: (counts[lang], lang == "en"))
     if best == "en" or counts[best] < _MIN_EVIDENCE:
         return "en"

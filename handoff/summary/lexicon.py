@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The parser and its constants are how the re module itself reads a pattern; they are used here
 # only to find which characters a match can start with (see _x).
@@ -78,6 +78,39 @@ def _first_chars(items: Sequence[Any]) -> set[str] | None:
     return None  # the pattern can match the empty string
 
 
+def _at_boundary(items: Sequence[Any]) -> bool:
+    """Whether every match of this parsed pattern starts at a word boundary (a ``\\b`` before
+    anything is consumed). Conservative: False when unsure."""
+    for op, av in items:
+        if op is _c.AT:
+            if av is _c.AT_BOUNDARY:
+                return True
+            continue
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            continue  # zero width: look at what follows
+        if op is _c.BRANCH:
+            return all(_at_boundary(list(branch)) for branch in av[1])
+        if op is _c.SUBPATTERN:
+            return _at_boundary(list(av[-1]))
+        return False
+    return False
+
+
+def _guard(parsed: Sequence[Any]) -> str | None:
+    """A prefix that only rejects start positions where the parsed pattern cannot match: a
+    lookahead on the characters a match can start with, then a word boundary when every match
+    starts at one."""
+    first = _first_chars(parsed)
+    if not first:
+        return None
+    chars = {c.lower() for c in first} | {c.upper() for c in first}
+    charset = "".join(sorted(re.escape(c) for c in chars if len(c) == 1))
+    # Inside a word the boundary fails at once, before the alternatives are tried one by one. It
+    # comes after the cheaper character test.
+    boundary = r"\b" if _at_boundary(parsed) else ""
+    return f"(?=[{charset}]){boundary}"
+
+
 def _x(*patterns: str) -> re.Pattern[str]:
     """Expand the macros and compile the alternation, case-insensitive.
 
@@ -88,11 +121,9 @@ def _x(*patterns: str) -> re.Pattern[str]:
     joined = "|".join(f"(?:{p})" for p in patterns)
     for macro, value in _MACROS.items():
         joined = joined.replace(macro, value)
-    first = _first_chars(list(_parser.parse(joined, re.IGNORECASE)))
-    if first:
-        chars = {c.lower() for c in first} | {c.upper() for c in first}
-        charset = "".join(sorted(re.escape(c) for c in chars if len(c) == 1))
-        joined = f"(?=[{charset}])(?:{joined})"
+    guard = _guard(list(_parser.parse(joined, re.IGNORECASE)))
+    if guard:
+        joined = f"{guard}(?:{joined})"
     return re.compile(joined, re.IGNORECASE)
 
 
@@ -866,6 +897,19 @@ FAST_RULES: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
     (rule, re.compile(rule.pattern.pattern)) for rule in RULES
 )
 
+
+def _ascii(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern with ASCII classes: the same matches in text that NOT_ASCII_SAFE does not
+    find, where testing \\w, \\s and \\b no longer looks characters up in the Unicode tables."""
+    return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
+
+
+# Outside ASCII, and the four separators \x1c-\x1f that Unicode (not ASCII) counts as spaces:
+# the only characters \w, \s, \d, \b or a case-insensitive letter read differently under re.ASCII.
+NOT_ASCII_SAFE = re.compile(r"[^\x00-\x1b\x20-\x7f]")
+# The rules for ASCII-safe messages: most chats are typed in ASCII.
+ASCII_RULES: tuple[re.Pattern[str], ...] = tuple(_ascii(fast) for _rule, fast in FAST_RULES)
+
 SUBSTANCES = _x(
     r"\b(?P<alcohol>drunk|drinking|beers?|vodka|whiskey|whisky|wine|alcohol|liquor|shots|tequila|"
     r"rum|hammered|wasted|white\s+claws?)\b"
@@ -1324,14 +1368,20 @@ def _cost(clause: frozenset[str]) -> tuple[float, list[str]]:
 _EXTRA_CLAUSE_COST = 0.002
 
 
-def _best(clauses: list[frozenset[str]]) -> list[frozenset[str]]:
+def _best(clauses: list[frozenset[str]], lenient: bool = False) -> list[frozenset[str]]:
+    """The best sets; ``lenient`` keeps any extra set without a one-character literal (the sets
+    of an alternative cost nothing per message, only hits of the trigger pass)."""
     ranked = sorted(set(clauses), key=_cost)[:_CLAUSES]
-    return ranked[:1] + [c for c in ranked[1:] if _cost(c)[0] <= _EXTRA_CLAUSE_COST]
+    return ranked[:1] + [
+        c
+        for c in ranked[1:]
+        if _cost(c)[0] <= _EXTRA_CLAUSE_COST or (lenient and min(map(len, c)) >= 2)
+    ]
 
 
-def _requirement(items: Sequence[Any]) -> list[frozenset[str]]:
+def _requirement(items: Sequence[Any], lenient: bool = False) -> list[frozenset[str]]:
     """Sets of strings such that every match of the parsed sequence holds one string of each set
-    (best first), or [] when there is no such set."""
+    (best first), or [] when there is no such set. ``lenient`` as for _best."""
     clauses: list[frozenset[str]] = []
     run = {""}
 
@@ -1359,9 +1409,9 @@ def _requirement(items: Sequence[Any]) -> list[frozenset[str]]:
         flush()
         run = {""}
         if op is _c.SUBPATTERN:
-            clauses += _requirement(list(av[-1]))
+            clauses += _requirement(list(av[-1]), lenient)
         elif op is _c.BRANCH:
-            parts = [_requirement(list(branch)) for branch in av[1]]
+            parts = [_requirement(list(branch), lenient) for branch in av[1]]
             if all(parts):
                 # Each branch holds one string of its k-th set, so the whole holds one of the
                 # union of those sets.
@@ -1369,9 +1419,9 @@ def _requirement(items: Sequence[Any]) -> list[frozenset[str]]:
                     union = frozenset().union(*(p[min(k, len(p) - 1)] for p in parts))
                     clauses.append(_minimal(union))
         elif op in _REPEATS and av[0] >= 1:
-            clauses += _requirement(list(av[2]))
+            clauses += _requirement(list(av[2]), lenient)
     flush()
-    return _best(clauses)
+    return _best(clauses, lenient)
 
 
 def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:
@@ -1381,6 +1431,37 @@ def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     Literals are read case-sensitively: a pattern compiled with IGNORECASE is written in lower
     case, and the literals are looked for in length-preserving lowercased text."""
     return _requirement(list(_parser.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE)))
+
+
+_ALTERNATIVES_LIMIT = 64
+
+
+def _alternatives(items: list[Any]) -> list[list[Any]]:
+    """The parsed sequence as one sequence per top-level alternative: groups are opened, and a
+    sequence with a single alternation in it becomes one sequence per branch (an alternation
+    next to another one is left whole, so the count never multiplies)."""
+    while any(op is _c.SUBPATTERN for op, _av in items):
+        n = next(n for n, (op, _av) in enumerate(items) if op is _c.SUBPATTERN)
+        items = [*items[:n], *items[n][1][-1], *items[n + 1 :]]
+    branches = [n for n, (op, _av) in enumerate(items) if op is _c.BRANCH]
+    if len(branches) != 1:
+        return [items]
+    n = branches[0]
+    out: list[list[Any]] = []
+    for branch in items[n][1][1]:
+        out += _alternatives([*items[:n], *branch, *items[n + 1 :]])
+        if len(out) > _ALTERNATIVES_LIMIT:
+            return [items]
+    return out
+
+
+def alternative_literals(pattern: re.Pattern[str]) -> list[list[frozenset[str]]]:
+    """For each top-level alternative of ``pattern``, sets of strings as ``required_literals``
+    gives for the whole pattern: a match holds one string of each set of one alternative at
+    least. [] when some alternative has no bound."""
+    parsed = list(_parser.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE))
+    out = [_requirement(alt, lenient=True) for alt in _alternatives(parsed)]
+    return out if all(out) else []
 
 
 def _trie_regex(words: Sequence[str]) -> str:
@@ -1454,24 +1535,64 @@ REQUIRED: dict[int, list[frozenset[str]]] = {
 ALWAYS = sum(bit for bit, clauses in REQUIRED.items() if not clauses)
 
 
-def _clause_bits() -> tuple[dict[str, int], dict[int, int]]:
-    """Every required set gets a bit: a pattern's first set the pattern's own bit, the others
-    bits above the helper bits. Returns, for every literal, the bits of the sets holding it or a
-    literal inside it (the trigger regex reports the longest literal at a position, and the
-    shorter ones inside it count too), and for every pattern bit, all the bits it needs."""
+# For each pattern, the required sets of each of its top-level alternatives ("\\bkms\\b|\\bend\\s+it
+# all\\b" needs "kms", or "end" and "all"): sharper than the sets the whole pattern requires, which
+# hold a string of every alternative.
+ALTERNATIVES: dict[int, list[list[frozenset[str]]]] = {
+    bit: alternative_literals(pattern) for bit, pattern in _PREFILTERED
+}
+
+# A message's trigger pass gives one int with a bit for every (pattern, required set) present.
+# The bits sit in lanes of LANE bits, one lane per set slot, the pattern's own bit at the same
+# place in every lane: lanes 0 to _CLAUSES - 1 hold the sets of the whole pattern, then _CLAUSES
+# lanes per alternative. "Every set of the pattern, and every set of one of its alternatives" is
+# then a few shifts, ANDs and ORs for all patterns at once (engine._runnable).
+LANE = PLACE_CUE_BIT.bit_length()  # every pattern bit fits in one lane
+_ALTERNATIVE_SLOTS = 16  # alternatives kept apart per pattern; the rest are read as one
+BLOCK = _CLAUSES * LANE  # the lanes of one alternative
+
+
+def _slots(alternatives: list[list[frozenset[str]]]) -> list[list[frozenset[str]]]:
+    """The alternatives in at most _ALTERNATIVE_SLOTS: the rarest apart, the rest merged into
+    one whose k-th set is the union of their k-th sets (each of them holds a string of it)."""
+    distinct: list[list[frozenset[str]]] = []
+    for alt in alternatives:
+        if alt not in distinct:
+            distinct.append(alt)
+    if len(distinct) <= _ALTERNATIVE_SLOTS:
+        return distinct
+
+    def rarity(alt: list[frozenset[str]]) -> float:
+        out = 1.0
+        for clause in alt:
+            out *= _cost(clause)[0]
+        return out
+
+    ranked = sorted(distinct, key=rarity)
+    kept, rest = ranked[: _ALTERNATIVE_SLOTS - 1], ranked[_ALTERNATIVE_SLOTS - 1 :]
+    shared = min(len(alt) for alt in rest)
+    merged = [_minimal(frozenset().union(*(alt[k] for alt in rest))) for k in range(shared)]
+    return [*kept, merged]
+
+
+def _lanes() -> tuple[dict[str, int], int]:
+    """For every literal, the bits of the (pattern, set) slots whose set holds it or a literal
+    inside it (the trigger regex reports the longest literal at a position, and the shorter ones
+    inside it count too); and the bits always set: the slots a pattern leaves empty."""
     by_literal: dict[str, int] = {}
-    needs: dict[int, int] = {}
-    extra = PLACE_CUE_BIT << 1
+    fill = 0
     for bit, clauses in REQUIRED.items():
-        need = 0
-        for n, clause in enumerate(clauses):
-            clause_bit = bit if n == 0 else extra
-            if n:
-                extra <<= 1
-            need |= clause_bit
-            for lit in clause:
-                by_literal[lit] = by_literal.get(lit, 0) | clause_bit
-        needs[bit] = need
+        slots: list[tuple[int, list[frozenset[str]]]] = [(0, clauses)]
+        alternatives = _slots(ALTERNATIVES[bit]) or [[]]  # none known: one that always holds
+        slots += [(BLOCK * (1 + j), alt) for j, alt in enumerate(alternatives)]
+        for offset, alt in slots:
+            for k in range(_CLAUSES):
+                slot_bit = bit << (offset + k * LANE)
+                if k >= len(alt):
+                    fill |= slot_bit
+                    continue
+                for lit in alt[k]:
+                    by_literal[lit] = by_literal.get(lit, 0) | slot_bit
     masks: dict[str, int] = {}
     for lit in by_literal:
         mask = 0
@@ -1479,10 +1600,17 @@ def _clause_bits() -> tuple[dict[str, int], dict[int, int]]:
             for j in range(i + 1, len(lit) + 1):
                 mask |= by_literal.get(lit[i:j], 0)
         masks[lit] = mask
-    return masks, needs
+    return masks, fill
 
 
-TRIGGER_MASK, NEEDS = _clause_bits()
+TRIGGER_MASK, SLOTS_FILLED = _lanes()
+CLAUSES = _CLAUSES
+# The first lane of each alternative, and the shifts that OR the alternatives into the first
+# (halving: _ALTERNATIVE_SLOTS is a power of two).
+ALTERNATIVE_LANES = sum(((1 << LANE) - 1) << (BLOCK * j) for j in range(_ALTERNATIVE_SLOTS))
+FOLD_SHIFTS = tuple(
+    BLOCK * (_ALTERNATIVE_SLOTS >> n) for n in range(1, _ALTERNATIVE_SLOTS.bit_length())
+)
 # The literals as one trie-shaped regex. A literal may start inside the one just found and run
 # past its end, so the engine searches again from the next character after each match rather than
 # from the end of it (see engine._chunk_mask).
@@ -1494,17 +1622,16 @@ CASEFOLD_ODD = frozenset("\u0130\u0131\u017f")
 RULE_BITS = (1 << len(RULES)) - 1
 HELPER_BITS = ANAPHORA_BIT | PLACES_BIT | SUBSTANCES_BIT
 CUE_BITS = sum(bit for bit, _pattern in CUES)
+PATTERN_BITS = RULE_BITS | HELPER_BITS | CUE_BITS
 
 
 def _skip_ahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """The same pattern behind a lookahead on the characters a match can start with (as ``_x``
     does): the same matches, found without trying a match at every position."""
-    first = _first_chars(list(_parser.parse(pattern.pattern, pattern.flags)))
-    if not first:
+    guard = _guard(list(_parser.parse(pattern.pattern, pattern.flags)))
+    if not guard:
         return pattern
-    chars = {c.lower() for c in first} | {c.upper() for c in first}
-    charset = "".join(sorted(re.escape(c) for c in chars if len(c) == 1))
-    return re.compile(f"(?=[{charset}])(?:{pattern.pattern})", pattern.flags)
+    return re.compile(f"{guard}(?:{pattern.pattern})", pattern.flags)
 
 
 # The engine's fast path reads the context with these; the plain path (prefilter off) with the
@@ -1512,3 +1639,74 @@ def _skip_ahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
 SUBJECT_FAST = _skip_ahead(SUBJECT)
 NEGATORS_FAST = _skip_ahead(NEGATORS)
 CLAUSE_BREAK_FAST = _skip_ahead(CLAUSE_BREAK)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The patterns a message is read with besides the rules. Three bundles find the same
+    matches: the plain one, the fast path's (skip-ahead forms), and the fast path's with ASCII
+    classes for an ASCII-safe message."""
+
+    sentence_end: re.Pattern[str]
+    subject: re.Pattern[str]  # matched where a match starts
+    subject_scan: re.Pattern[str]  # searched through the sentence before it
+    reported: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    negators: re.Pattern[str]
+    negation_except: re.Pattern[str]
+    negation_after: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    question_frame: re.Pattern[str]
+    joke: re.Pattern[str]
+    not_joking: re.Pattern[str]
+    lyric: re.Pattern[str]
+    possession: re.Pattern[str]
+    no_access: re.Pattern[str]
+    past: re.Pattern[str]
+    present: re.Pattern[str]
+    on_meds: re.Pattern[str]
+    anaphora: re.Pattern[str]
+    places: re.Pattern[str]
+    place_cue: re.Pattern[str]
+    substances: re.Pattern[str]
+    age_answer: re.Pattern[str]
+    affirmative: re.Pattern[str]
+
+
+PLAIN_CONTEXT = Context(
+    sentence_end=SENTENCE_END,
+    subject=SUBJECT,
+    subject_scan=SUBJECT,
+    reported=REPORTED,
+    clause_break=CLAUSE_BREAK,
+    negators=NEGATORS,
+    negation_except=NEGATION_EXCEPT,
+    negation_after=NEGATION_AFTER,
+    hypothetical=HYPOTHETICAL,
+    question_frame=QUESTION_FRAME,
+    joke=JOKE_RE,
+    not_joking=NOT_JOKING,
+    lyric=LYRIC_RE,
+    possession=POSSESSION,
+    no_access=NO_ACCESS,
+    past=PAST_MARKERS,
+    present=PRESENT_MARKERS,
+    on_meds=ON_MEDS,
+    anaphora=ANAPHORA,
+    places=PLACES,
+    place_cue=PLACE_CUE,
+    substances=SUBSTANCES,
+    age_answer=AGE_ANSWER,
+    affirmative=AFFIRMATIVE,
+)
+FAST_CONTEXT = replace(
+    PLAIN_CONTEXT,
+    subject_scan=SUBJECT_FAST,
+    clause_break=CLAUSE_BREAK_FAST,
+    negators=NEGATORS_FAST,
+)
+ASCII_CONTEXT = replace(
+    Context(*(_ascii(getattr(FAST_CONTEXT, name)) for name in Context.__dataclass_fields__)),
+    # Skip-ahead is right here only: its first characters list \s as ASCII whitespace.
+    sentence_end=_ascii(_skip_ahead(SENTENCE_END)),
+)
