@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
-from counselors.models import PresenceConnection, User
+from counselors.models import PresenceConnection, Role, User
 
 
 def _is_online(user_id: int) -> bool:
@@ -44,9 +44,17 @@ def presence_expire() -> int:
 
 
 def online_staff() -> QuerySet[User]:
+    """Everyone with a live dashboard: supervisors first (the floor looks for them), then by
+    name."""
     cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    live = PresenceConnection.objects.filter(user=OuterRef("pk"), last_seen__gte=cutoff)
+    first = Case(
+        When(role=Role.SUPERVISOR, then=Value(0)),
+        When(role=Role.ADMIN, then=Value(1)),
+        default=Value(2),
+    )
     return (
-        User.objects.filter(is_active=True, presence__last_seen__gte=cutoff)
-        .distinct()
-        .order_by("role", "display_name", "username")
+        User.objects.filter(Exists(live), is_active=True)
+        .alias(first=first)
+        .order_by("first", "display_name", "username")
     )

@@ -97,8 +97,15 @@ def mine(*, user: User, notice: str = "") -> dict[str, Any]:
     }
 
 
+# Who is online, named up to this many (supervisors and counselors in order), then counted: a
+# floor of 500 is a number, not a list to read, and every dashboard receives it.
+PRESENCE_NAMED = 40
+
+
 def presence_context() -> dict[str, Any]:
-    return {"online": list(online_staff())}
+    online = list(online_staff()[:PRESENCE_NAMED])
+    more = online_staff().count() - len(online) if len(online) == PRESENCE_NAMED else 0
+    return {"online": online, "online_more": more}
 
 
 def presence() -> dict[str, Any]:

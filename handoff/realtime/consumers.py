@@ -93,8 +93,11 @@ class QueueConsumer(AsyncWebsocketConsumer):
             self.joined.append(SUPERVISORS_GROUP)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self._send_snapshot(include_personal=True)
-        if await database_sync_to_async(presence_touch)(user=user, channel_name=self.channel_name):
+        # One trip to the database thread for the snapshot and the presence record.
+        texts, arrived = await database_sync_to_async(self._arrive)()
+        for text in texts:
+            await self.send(text_data=text)
+        if arrived:
             presence_changed_soon()
 
     async def disconnect(self, code: int) -> None:
@@ -124,6 +127,10 @@ class QueueConsumer(AsyncWebsocketConsumer):
         texts = await database_sync_to_async(self._snapshot_texts)(include_personal)
         for text in texts:
             await self.send(text_data=text)
+
+    def _arrive(self) -> tuple[list[str], bool]:
+        texts = self._snapshot_texts(include_personal=True)
+        return texts, presence_touch(user=self.user, channel_name=self.channel_name)
 
     def _snapshot_texts(self, include_personal: bool) -> list[str]:
         texts = [queue_snapshot_text()]
