@@ -70,11 +70,20 @@ def tier_counts() -> list[TierCount]:
 
 
 def cases_of(*, counselor: User) -> QuerySet[Handoff]:
-    """A counselor's open cases, the most urgent first."""
+    """A counselor's open cases, the most urgent first, with what their list shows: every
+    dashboard socket reads this on connect, so the query stays small."""
     return (
         Handoff.objects.filter(claimed_by=counselor, status__in=OWNED_STATUSES)
         .select_related("platform")
-        .defer(*PERSONAL_COLUMNS)
+        .only(
+            "id",
+            "tier",
+            "status",
+            "claimed_at",
+            "withdrawn_reason",
+            "platform__name",
+            "claimed_by_id",
+        )
         .order_by("-tier_rank", "claimed_at")
     )
 

@@ -365,3 +365,25 @@ def test_a_summary_below_the_drawn_rows_is_not_broadcast_to_dashboards(
         with django_capture_on_commit_callbacks(execute=True):
             summary_build(handoff_id=str(first.id), transcript_version=1)  # drawn: broadcast
         assert sent_types(send_many) == ["queue.update", "case.changed"]
+
+
+def test_in_the_embedded_default_the_summary_is_built_in_process(
+    platform_factory, settings, django_capture_on_commit_callbacks
+) -> None:
+    """Without a worker (tasks run in-process), the sweep runs right after the intake commits."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    p = platform_factory()
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(
+                Client(), p.url(), secret=p.inbound_secret, body=handoff_body(transcript=ATTEMPT)
+            )
+    finally:
+        app.conf.task_always_eager = eager
+    handoff = Handoff.objects.get(pk=response.json()["id"])
+    assert handoff.summary_status == SummaryStatus.READY
+    assert handoff.tier == "imminent" and _due() == set()
