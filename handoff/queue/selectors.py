@@ -11,8 +11,10 @@ from counselors.models import User
 from handoff.models import OWNED_STATUSES, TIER_RANK, Handoff, Status, Tier
 
 TIERS_DESC = (Tier.IMMINENT, Tier.HIGH, Tier.MODERATE, Tier.LOW)
-# Encrypted columns the queue never shows: not loaded, not decrypted.
+# Encrypted columns the queue never shows: not loaded, not decrypted (each decryption costs
+# tens of microseconds, and a page or a broadcast reads up to fifty rows).
 PERSONAL_COLUMNS = ("contact", "location", "metadata")
+UNSHOWN_COLUMNS = (*PERSONAL_COLUMNS, "platform__outbound_secret")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ def queue_for(*, counselor: User | None = None, limit: int | None = None) -> lis
     return list(
         Handoff.objects.filter(status=Status.QUEUED)
         .select_related("platform")
-        .defer(*PERSONAL_COLUMNS)
+        .defer(*UNSHOWN_COLUMNS)
         .order_by("-tier_rank", "queued_at", "id")[:limit]
     )
 

@@ -127,7 +127,7 @@ def broadcast_cases(changes: list[CaseChange]) -> None:
         found = {
             str(h.id): h
             for h in Handoff.objects.select_related("platform")
-            .defer(*selectors.PERSONAL_COLUMNS)
+            .defer(*selectors.UNSHOWN_COLUMNS)
             .filter(pk__in=[c.handoff_id for c in changes])
         }
         drawn: set[str] = set()
