@@ -188,9 +188,8 @@ def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary
         platform_level=handoff.platform_level,  # type: ignore[arg-type]
         platform_score=handoff.risk_score,
     )
-    stored = _store({handoff.pk: summary}, {handoff.pk: transcript_version})
-    if handoff.pk in stored:
-        return stored[handoff.pk]
+    _store({handoff.pk: summary}, {handoff.pk: transcript_version})
+    # None when the transcript moved on meanwhile: the newer version's summary is due instead.
     return HandoffSummary.objects.filter(
         handoff=handoff, transcript_version=transcript_version
     ).first()
@@ -264,7 +263,9 @@ def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, Han
             )
         if not updated:
             return {}
-        HandoffSummary.objects.bulk_create(stored.values())
+        # Every writer of summaries locks the case and moves summarized_version, so no row of
+        # these versions exists; should one ever, it stands, and the batch is not lost for it.
+        HandoffSummary.objects.bulk_create(stored.values(), ignore_conflicts=True)
         Handoff.objects.bulk_update(updated, _SUMMARY_FIELDS)
         HandoffEvent.objects.bulk_create(events)
         cases_changed_on_commit(changes)

@@ -373,9 +373,10 @@ def test_in_the_embedded_default_the_summary_is_built_in_process(
     """Without a worker (tasks run in-process), the sweep runs right after the intake commits."""
     from config.celery import app
 
+    eager = app.conf.task_always_eager  # read (and loaded) before anything is changed
+    assert eager is False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     p = platform_factory()
-    eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
