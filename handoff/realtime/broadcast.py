@@ -82,9 +82,9 @@ def send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
 
 @dataclass(frozen=True)
 class CaseChange:
-    """One case whose dashboards need telling. `shown` says whether queue dashboards draw the
-    change: False for a case below the drawn rows whose tier and status did not move, which
-    only an open case page hears of (decided after commit, once for a whole batch)."""
+    """One case whose dashboards need telling. `shown=None` marks a change whose tier and
+    status did not move: queue dashboards hear of it only if the case is among the drawn rows
+    (decided after commit, once for a whole batch); its open case page always does."""
 
     handoff_id: str
     owners: tuple[int, ...] = ()
@@ -106,18 +106,6 @@ def cases_changed_on_commit(changes: list[CaseChange]) -> None:
     """The same for many cases at once (a batch of summaries): one read, one count, one send."""
     if changes:
         transaction.on_commit(lambda: broadcast_cases(changes))
-
-
-def case_page_changed_on_commit(*, handoff: Handoff) -> None:
-    """After commit, tell only an open case page (nothing on the queue changed)."""
-    message = (case_group(str(handoff.id)), {"type": "case.changed", "version": handoff.version})
-    transaction.on_commit(lambda: send_many([message]))
-
-
-def broadcast_case(
-    *, handoff_id: str, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
-) -> None:
-    broadcast_cases([CaseChange(handoff_id, tuple(owners), event, breach, notice)])
 
 
 def broadcast_cases(changes: list[CaseChange]) -> None:
