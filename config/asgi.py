@@ -1,7 +1,6 @@
 """ASGI entry point: HTTP through Django; websockets through channels, behind auth and origin."""
 
 import os
-from typing import Any
 
 import django
 from asgiref.sync import sync_to_async
@@ -33,8 +32,7 @@ class SyncViewsASGIHandler(ASGIHandler):
         super().load_middleware(is_async=False)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        response: Any = await sync_to_async(self.get_response, thread_sensitive=True)(request)
-        return response  # type: ignore[no-any-return]
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
 
 django_asgi_app = SyncViewsASGIHandler()

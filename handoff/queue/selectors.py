@@ -84,7 +84,6 @@ def cases_of(*, counselor: User) -> QuerySet[Handoff]:
             "claimed_at",
             "withdrawn_reason",
             "platform__name",
-            "claimed_by_id",
         )
         .order_by("-tier_rank", "claimed_at")
     )

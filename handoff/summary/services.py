@@ -135,13 +135,7 @@ def _build_batch(batch: list[tuple[Any, int]]) -> int:
         )
         if version == versions[pk]  # new messages since the lease: the next sweep has them
     }
-    lines: dict[Any, list[TranscriptLine]] = {pk: [] for pk in risk}
-    for handoff_id, role, text in (
-        TranscriptMessage.objects.filter(handoff_id__in=risk, role__in=[Role.USER, Role.ASSISTANT])
-        .order_by("handoff_id", "seq")
-        .values_list("handoff_id", "role", "text")
-    ):
-        lines[handoff_id].append(TranscriptLine(role=role, text=text))
+    lines = _transcripts(list(risk))
     engine = summary_engine()
     built: dict[Any, Summary] = {}
     for pk, (level, score) in risk.items():
@@ -157,11 +151,19 @@ def _build_batch(batch: list[tuple[Any, int]]) -> int:
     return len(_store(built, versions)) if built else 0
 
 
-def _transcript(handoff: Handoff) -> list[TranscriptLine]:
-    return [
-        TranscriptLine(role=m.role, text=m.text)
-        for m in handoff.messages.filter(role__in=[Role.USER, Role.ASSISTANT]).order_by("seq")
-    ]
+def _transcripts(handoff_ids: list[Any]) -> dict[Any, list[TranscriptLine]]:
+    """What the engine reads of each case, in one query: the person's and the platform
+    assistant's messages in order (a counselor's relayed words are not risk evidence)."""
+    lines: dict[Any, list[TranscriptLine]] = {pk: [] for pk in handoff_ids}
+    for handoff_id, role, text in (
+        TranscriptMessage.objects.filter(
+            handoff_id__in=handoff_ids, role__in=[Role.USER, Role.ASSISTANT]
+        )
+        .order_by("handoff_id", "seq")
+        .values_list("handoff_id", "role", "text")
+    ):
+        lines[handoff_id].append(TranscriptLine(role=role, text=text))
+    return lines
 
 
 def _enqueue(task: object, handoff_id: str, version: int) -> None:
@@ -184,7 +186,7 @@ def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary
     if existing is not None:
         return existing
     summary = summary_engine().summarize(
-        transcript=_transcript(handoff),
+        transcript=_transcripts([handoff.pk])[handoff.pk],
         platform_level=handoff.platform_level,  # type: ignore[arg-type]
         platform_score=handoff.risk_score,
     )
