@@ -80,15 +80,10 @@ _echo_app: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
 
 
 def _echo_layer_config(redis_url: str, prefix: str) -> dict[str, Any]:
-    """The console's channel-layer configuration (config/settings.py), with another prefix and
-    one more setting: a socket timeout above channels_redis's 5 s BZPOPMIN. Without it, redis-py
-    8's default 5 s socket timeout ends the blocking read first and the consumer dies with 1011
-    after 5 s without a message (the console has this problem: see docs/benchmarks.md)."""
+    """The console's channel-layer configuration (config/settings.py), with another prefix."""
     return {
         "hosts": [{"address": redis_url, "max_connections": 1000, "socket_timeout": 15}],
         "prefix": prefix,
-        "capacity": 1000,
-        "expiry": 30,
     }
 
 
@@ -99,7 +94,10 @@ def _build_echo_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
         config = _echo_layer_config(os.environ["REDIS_URL"], os.environ["BENCH_ECHO_PREFIX"])
         settings.configure(
             CHANNEL_LAYERS={
-                "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": config}
+                "default": {
+                    "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                    "CONFIG": config,
+                }
             }
         )
     from channels.generic.websocket import AsyncWebsocketConsumer
@@ -769,12 +767,14 @@ async def part_fan_out(
     platform: PlatformRef,
     users: Sequence[dict[str, Any]],
 ) -> tuple[list[FanOut], ConnectErrors, float, int]:
-    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
 
     results = [await redis_round_trip(env["REDIS_URL"], 200)]
     # Warm-up, left out: the first handoffs pay for imports and templates in the console.
     await accepted_fan_out(console, platform, [], 3)
-    layer = RedisChannelLayer(**_echo_layer_config(env["REDIS_URL"], env["BENCH_ECHO_PREFIX"]))
+    layer = RedisPubSubChannelLayer(
+        **_echo_layer_config(env["REDIS_URL"], env["BENCH_ECHO_PREFIX"])
+    )
     errors = ConnectErrors()
     console_activity, echo_activity = Activity(), Activity()
     consoles: list[Dashboard] = []
@@ -792,8 +792,7 @@ async def part_fan_out(
             echoes += await open_many(
                 echo, [None] * (k - len(echoes)), echo_activity, errors, path="/", parallel=50
             )
-            # New counselors coming online make the console broadcast presence: let it settle,
-            # but not for 5 s: an idle console socket is closed after 5 s without a message.
+            # New counselors coming online make the console broadcast presence: let it settle.
             quiet_waits.append(await wait_quiet(console_activity, limit=120))
             for _ in range(5):
                 dropped = [d for d in consoles if d.closed]

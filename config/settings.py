@@ -209,23 +209,24 @@ FIELD_ENCRYPTION_KEYS = _encryption_keys()
 REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", default=1000)
 
 if REDIS_URL:
+    # Redis pub/sub: a group message is published once and each process hands it to all of its
+    # own sockets, instead of one Redis round trip per socket. Delivery is at most once either
+    # way; the dashboard's snapshot, sequence numbers and heartbeat check heal what is lost.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "max_connections": REDIS_MAX_CONNECTIONS,
-                        # channels_redis waits for messages with a 5 s blocking read; redis-py's
-                        # default socket timeout would cut it and close idle dashboards (1011).
+                        # A Redis that stops answering fails a send within seconds instead of
+                        # holding a request (the push is a hint; the request goes on).
                         "socket_timeout": 15,
                         "socket_connect_timeout": 3,
                     }
                 ],
                 "prefix": env_str("CHANNEL_PREFIX", "handoff"),
-                "capacity": 1000,
-                "expiry": 30,
             },
         }
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from redis.exceptions import RedisError
 
 from counselors.models import User
 from counselors.presence import presence_leave, presence_touch
@@ -30,6 +31,8 @@ from handoff.realtime.broadcast import (
 # Close codes the browser understands: 4401 means "sign in again", not "reconnect".
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# 1011 (server error): the browser reconnects with backoff and resyncs.
+CLOSE_LAYER_DOWN = 1011
 
 _snapshot_lock = threading.Lock()
 _snapshot_cache: dict[str, Any] = {"seq": None, "at": 0.0, "text": ""}
@@ -115,11 +118,19 @@ class QueueConsumer(AsyncWebsocketConsumer):
         except ValueError:
             kind = None
         if kind == "heartbeat":
-            if await database_sync_to_async(presence_touch)(
-                user=self.user, channel_name=self.channel_name
-            ):
+            try:
+                arrived, seq = await database_sync_to_async(self._beat)()
+            except RedisError:
+                # The channel layer is down too: updates are being lost. Closing makes the
+                # browser reconnect (with backoff) and take a fresh snapshot once it is back.
+                await self.close(code=CLOSE_LAYER_DOWN)
+                return
+            if arrived:
                 presence_changed_soon()
-            await self.send(text_data='{"type": "heartbeat.ack"}')
+            # The browser compares this with the last update it drew: a push lost on the way
+            # (pub/sub delivers at most once, and says nothing of a Redis restart) shows up
+            # here within one heartbeat and is healed by a snapshot.
+            await self.send(text_data=json.dumps({"type": "heartbeat.ack", "seq": seq}))
         elif kind == "resync":
             await self._send_snapshot(include_personal=True)
 
@@ -127,6 +138,9 @@ class QueueConsumer(AsyncWebsocketConsumer):
         texts = await database_sync_to_async(self._snapshot_texts)(include_personal)
         for text in texts:
             await self.send(text_data=text)
+
+    def _beat(self) -> tuple[bool, int]:
+        return presence_touch(user=self.user, channel_name=self.channel_name), current_seq()
 
     def _arrive(self) -> tuple[list[str], bool]:
         texts = self._snapshot_texts(include_personal=True)
@@ -176,8 +190,25 @@ class CaseConsumer(AsyncWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The page asks now and then which version the case is at: a push lost on the way
+        (pub/sub delivers at most once) is noticed within one check."""
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("type") == "check":
+            version = await database_sync_to_async(_version_of)(self.group.removeprefix("case."))
+            await self.send(text_data=json.dumps({"type": "case.version", "version": version}))
+
     async def case_changed(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps({"type": "case.changed", "version": event["version"]}))
+
+
+def _version_of(handoff_id: str) -> int | None:
+    from handoff.models import Handoff
+
+    return Handoff.objects.filter(pk=handoff_id).values_list("version", flat=True).first()
 
 
 def _may_view(user: User, handoff_id: str) -> bool:

@@ -11,6 +11,13 @@
   var fetching = false;
   var again = false;
 
+  var CHECK_MS = 30000;
+
+  function currentVersion() {
+    var el = document.getElementById("live");
+    return el ? el.getAttribute("data-version") : null;
+  }
+
   function refresh() {
     if (fetching) { again = true; return; }
     fetching = true;
@@ -33,16 +40,23 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ws/cases/" + caseId + "/");
+    var checkTimer = null;
     socket.onopen = function () {
       if (attempt > 0) refresh(); // anything missed while disconnected
       attempt = 0;
+      checkTimer = setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "check" }));
+      }, CHECK_MS);
     };
     socket.onmessage = function (event) {
       var msg;
       try { msg = JSON.parse(event.data); } catch (e) { return; }
       if (msg.type === "case.changed") refresh();
+      // The answer to a check: a push lost on the way shows as a newer version.
+      if (msg.type === "case.version" && String(msg.version) !== currentVersion()) refresh();
     };
     socket.onclose = function (event) {
+      clearInterval(checkTimer);
       if (event.code === 4401 || event.code === 4403) return;
       attempt += 1;
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2));

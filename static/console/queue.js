@@ -26,9 +26,12 @@
   var heartbeatTimer = null;
   var resyncPending = false;
   var known = {}; // case id -> version, for every row drawn
+  var removed = {}; // case id -> version at which it left the queue, since the last snapshot
   var unseenUrgent = {}; // urgent case ids not yet looked at
   var baseTitle = document.title;
   var HEARTBEAT_MS = 20000;
+  // An update already numbered may still be on its way when a heartbeat is answered.
+  var SEQ_GRACE_MS = 3000;
 
   function setConnection(state, text) {
     connEl.setAttribute("data-state", state);
@@ -118,6 +121,7 @@
     var fresh = parseRows(msg.rows_html);
     var previous = known;
     known = {};
+    removed = {};
     rowsEl.innerHTML = "";
     fresh.forEach(function (tr) {
       known[tr.getAttribute("data-id")] = parseInt(tr.getAttribute("data-version"), 10);
@@ -138,13 +142,18 @@
     clockOffset = Date.parse(msg.server_now) - Date.now();
     countsEl.innerHTML = msg.counts_html;
     var current = known[msg.id];
-    if (current === undefined || msg.version > current) {
+    // A case that left the queue stays gone unless a newer version brings it back: an update
+    // that took longer on the way must not redraw a claimed case.
+    var newest = current !== undefined ? current : removed[msg.id];
+    if (newest === undefined || msg.version > newest) {
       var old = document.getElementById("case-" + msg.id);
       if (msg.op === "remove") {
         if (old) old.remove();
         delete known[msg.id];
+        removed[msg.id] = msg.version;
         delete unseenUrgent[msg.id];
       } else {
+        delete removed[msg.id];
         var tr = parseRows(msg.html)[0];
         var wasSelected = old && old.classList.contains("selected");
         if (old) old.remove();
@@ -163,6 +172,18 @@
     if (resyncPending || !socket || socket.readyState !== WebSocket.OPEN) return;
     resyncPending = true;
     socket.send(JSON.stringify({ type: "resync" }));
+  }
+
+  // The server answers each heartbeat with the newest sequence number. Behind it for longer
+  // than an update takes to arrive means a push was lost; ahead of it, that the sequence
+  // restarted (a Redis restart). Either way the snapshot is the truth.
+  function checkSeq(seq) {
+    if (typeof seq !== "number" || lastSeq === null) return;
+    if (seq < lastSeq) { requestResync(); return; }
+    if (seq === lastSeq) return;
+    setTimeout(function () {
+      if (lastSeq !== null && lastSeq < seq) requestResync();
+    }, SEQ_GRACE_MS);
   }
 
   function showAlert(text) {
@@ -187,9 +208,19 @@
         break;
       case "queue.presence": presenceEl.innerHTML = msg.html; break;
       case "queue.alert": showAlert(msg.text); break;
+      case "heartbeat.ack": checkSeq(msg.seq); break;
       default: break;
     }
   }
+
+  function beat() {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
+  }
+
+  // Back at the tab (a browser may slow timers in a hidden one): check at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") beat();
+  });
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -198,9 +229,7 @@
     socket.onopen = function () {
       attempt = 0;
       setConnection("live", "Live");
-      heartbeatTimer = setInterval(function () {
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
-      }, HEARTBEAT_MS);
+      heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
     };
     socket.onmessage = onMessage;
     socket.onclose = function (event) {

@@ -90,6 +90,12 @@ async def test_a_message_during_contact_reaches_the_open_case_page(platform_fact
     assert message["type"] == "case.changed"
     live = await sync_to_async(world.client.get)(f"{world.url}live")
     assert "my roommate just got home" in live.content.decode()
+    assert f'data-version="{message["version"]}"' in live.content.decode()
+
+    # The page's periodic check answers with the version now stored: a lost push shows there.
+    await comm.send_json_to({"type": "check"})
+    answer = json.loads(await comm.receive_from(timeout=5))
+    assert answer == {"type": "case.version", "version": message["version"]}
     await comm.disconnect()
 
     stranger = await sync_to_async(make_staff)("jordan")

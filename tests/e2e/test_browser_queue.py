@@ -3,11 +3,14 @@
 import json
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from django import db
 from django.db import connection
 from standardwebhooks import Webhook
 
@@ -116,4 +119,54 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
         jordan_case.wait_for_selector("text=Already claimed by Casey.")
         jordan_case.screenshot(path=str(ARTIFACTS / "claim-refused.png"), full_page=True)
         assert violations == []
+        browser.close()
+
+
+def test_a_lost_update_is_healed_by_the_next_heartbeat(platform_factory, monkeypatch) -> None:
+    """The push for a new case is numbered and then lost on the way (pub/sub delivers at most
+    once). The dashboard's next heartbeat learns the newest number, and the fresh snapshot it
+    asks for draws the case."""
+    from django.test import Client
+    from playwright.sync_api import sync_playwright
+
+    from handoff.realtime import broadcast
+    from tests.support.factories import handoff_body, post_signed
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install.sh --browser installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    p = platform_factory()
+    make_staff("casey", display_name="Casey")
+    database = connection.settings_dict["NAME"]
+
+    with daphne(database_name=database) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        casey = browser.new_page(viewport={"width": 1400, "height": 900})
+        sign_in(casey, base, "casey")
+        assert casey.is_visible("text=No one is waiting")
+
+        sent: list[object] = []
+        monkeypatch.setattr(broadcast, "send_many", sent.append)  # numbered, never delivered
+
+        def post() -> Any:
+            # In a thread of its own: Playwright's loop runs in this one, and Django refuses
+            # database work beside a running event loop.
+            try:
+                return post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+            finally:
+                db.connections.close_all()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            response = pool.submit(post).result()
+        assert response.status_code == 202
+        assert sent, "the update was numbered and handed to the layer"
+        row = f"#case-{response.json()['id']}"
+        assert casey.query_selector(row) is None
+
+        # Coming back to the tab sends a heartbeat at once (the timer would, within 20 s).
+        casey.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        casey.wait_for_selector(row, timeout=15_000)
+        assert casey.inner_text("[data-testid=count-high]") == "1"
+        casey.screenshot(path=str(ARTIFACTS / "queue-healed-after-lost-update.png"), full_page=True)
         browser.close()

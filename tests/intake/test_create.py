@@ -4,8 +4,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.test import Client
 from standardwebhooks import Webhook
 
@@ -22,6 +20,7 @@ from handoff.models import (
 from handoff.realtime.broadcast import QUEUE_GROUP
 from tests.support.db import db_counts
 from tests.support.factories import handoff_body, post_signed, signed_headers
+from tests.support.layer import GroupListener
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +56,12 @@ def test_signed_handoff_is_stored_logged_and_announced(
     client: Client, platform_factory, django_capture_on_commit_callbacks
 ) -> None:
     p = platform_factory()
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(QUEUE_GROUP, channel)
     body = handoff_body()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post_signed(client, p.url(), secret=p.inbound_secret, body=body)
+    with GroupListener(QUEUE_GROUP) as listener:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, p.url(), secret=p.inbound_secret, body=body)
+        message = listener.next()
 
     assert response.status_code == 202, response.content
     answer = response.json()
@@ -91,10 +89,8 @@ def test_signed_handoff_is_stored_logged_and_announced(
     ) == [EventKind.RECEIVED]
     assert Callback.objects.get(handoff=handoff).event == CallbackEvent.QUEUED
 
-    message = async_to_sync(layer.receive)(channel)
     assert message["event"] == "handoff.queued"
     assert message["handoff_id"] == str(handoff.id)
-    async_to_sync(layer.group_discard)(QUEUE_GROUP, channel)
 
 
 def test_second_rotated_secret_and_multiple_signatures_verify(

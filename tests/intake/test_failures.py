@@ -84,7 +84,10 @@ def test_redis_down_still_accepts_the_handoff(
     dead = f"redis://127.0.0.1:{_free_port()}/1"
     settings.REDIS_URL = dead
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [dead]}}
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [dead]},
+        }
     }
     try:
         with django_capture_on_commit_callbacks(execute=True):

@@ -151,8 +151,8 @@ async def test_summary_appears_live_on_the_dashboard(platform_factory) -> None:
 
 @pytest.mark.slow
 async def test_an_idle_dashboard_stays_connected(platform_factory) -> None:
-    """Nothing may happen on a quiet shift for a while: the socket must outlive the channel
-    layer's 5 s blocking read (proving an absence takes waiting past it)."""
+    """Nothing may happen on a quiet shift for a while: the socket must outlive Redis's and the
+    channel layer's read timeouts (5 s in redis-py; proving an absence takes waiting past it)."""
     user = await sync_to_async(make_staff)("quiet")
     comm = _communicator(await sync_to_async(session_cookie)(user))
     assert (await comm.connect())[0]
@@ -165,3 +165,49 @@ async def test_an_idle_dashboard_stays_connected(platform_factory) -> None:
     snapshot = await _receive_type(comm, "queue.snapshot")
     assert snapshot["type"] == "queue.snapshot"
     await comm.disconnect()
+
+
+async def test_heartbeat_answers_with_the_newest_sequence(platform_factory) -> None:
+    """What lets a browser notice an update it never received."""
+    p = await sync_to_async(platform_factory)()
+    user = await sync_to_async(make_staff)("beat")
+    comm = _communicator(await sync_to_async(session_cookie)(user))
+    assert (await comm.connect())[0]
+    snapshot = await _receive_type(comm, "queue.snapshot")
+    await comm.send_json_to({"type": "heartbeat"})
+    assert (await _receive_type(comm, "heartbeat.ack"))["seq"] == snapshot["seq"]
+
+    await sync_to_async(post_signed)(
+        Client(), p.url(), secret=p.inbound_secret, body=handoff_body()
+    )
+    update = await _receive_type(comm, "queue.update")
+    await comm.send_json_to({"type": "heartbeat"})
+    assert (await _receive_type(comm, "heartbeat.ack"))["seq"] == update["seq"]
+    await comm.disconnect()
+
+
+async def test_heartbeat_closes_the_socket_when_redis_is_gone(monkeypatch) -> None:
+    """Pub/sub says nothing when Redis goes away; the heartbeat notices, and the close makes the
+    browser reconnect and resync once Redis is back."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from handoff.realtime import consumers
+
+    user = await sync_to_async(make_staff)("outage")
+    comm = _communicator(await sync_to_async(session_cookie)(user))
+    assert (await comm.connect())[0]
+    await _receive_type(comm, "queue.snapshot")
+
+    def gone() -> int:
+        raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr(consumers, "current_seq", gone)
+    await comm.send_json_to({"type": "heartbeat"})
+    for _ in range(10):
+        output = await comm.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 1011
+            break
+    else:
+        raise AssertionError("the socket stayed open")
+    await comm.wait(timeout=5)
