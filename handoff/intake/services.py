@@ -222,7 +222,7 @@ def _handoff_insert(
         },
     )
     callback_enqueue(handoff=handoff, event=CallbackEvent.QUEUED)
-    case_changed_on_commit(handoff=handoff, owners=[], event="handoff.queued")
+    case_changed_on_commit(handoff=handoff, owners=[], event="handoff.queued", as_written=True)
     summary_request_on_commit(handoff=handoff, record=False)
     return handoff
 

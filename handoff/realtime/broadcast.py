@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -92,13 +92,31 @@ class CaseChange:
     breach: bool = False
     notice: str = ""
     shown: bool | None = True  # None: shown only if among the drawn rows
+    # The case exactly as committed, when the caller has it (a new case): not read back.
+    written: Handoff | None = field(default=None, compare=False, repr=False)
 
 
 def case_changed_on_commit(
-    *, handoff: Handoff, owners: list[int], event: str = "", breach: bool = False, notice: str = ""
+    *,
+    handoff: Handoff,
+    owners: list[int],
+    event: str = "",
+    breach: bool = False,
+    notice: str = "",
+    as_written: bool = False,
 ) -> None:
-    """After commit, update every queue dashboard, the owners' own lists and the case page."""
-    change = CaseChange(str(handoff.id), tuple(owners), event, breach, notice)
+    """After commit, update every queue dashboard, the owners' own lists and the case page.
+    `as_written`: `handoff` holds every shown field as committed (it was just inserted), so it
+    is drawn as it is. If the case changes again before this goes out, that change's update
+    has the higher version, and the browser keeps the higher version."""
+    change = CaseChange(
+        str(handoff.id),
+        tuple(owners),
+        event,
+        breach,
+        notice,
+        written=handoff if as_written else None,
+    )
     transaction.on_commit(lambda: broadcast_cases([change]))
 
 
@@ -112,12 +130,15 @@ def broadcast_cases(changes: list[CaseChange]) -> None:
     from handoff.queue import render, selectors
 
     try:
-        found = {
-            str(h.id): h
-            for h in Handoff.objects.select_related("platform")
-            .defer(*selectors.UNSHOWN_COLUMNS)
-            .filter(pk__in=[c.handoff_id for c in changes])
-        }
+        found = {c.handoff_id: c.written for c in changes if c.written is not None}
+        to_read = [c.handoff_id for c in changes if c.written is None]
+        if to_read:
+            found.update(
+                (str(h.id), h)
+                for h in Handoff.objects.select_related("platform")
+                .defer(*selectors.UNSHOWN_COLUMNS)
+                .filter(pk__in=to_read)
+            )
         drawn: set[str] = set()
         if any(c.shown is None for c in changes):
             drawn = {str(pk) for pk in selectors.queued_ids()}
