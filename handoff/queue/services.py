@@ -41,9 +41,16 @@ class ActionRefused(Exception):
 
 def handoff_claim(*, handoff_id: str, counselor: User) -> Handoff:
     """Take a waiting case. Exactly one of any number of simultaneous claims wins; the others
-    learn at once who holds it."""
+    learn at once who holds it.
+
+    A case already held is refused from one read, without a transaction: in a rush on one case
+    most claims arrive after the winner's, and they are answered as fast as the database can
+    say who holds it. Only the conditional UPDATE decides a win."""
     if not is_staff_member(counselor):
         raise ClaimRefused("Only counselors can claim cases.")
+    current = _claim_state(handoff_id)
+    if current is None or current.status != Status.QUEUED:
+        return _not_claimable(current, counselor)
     now = timezone.now()
     with transaction.atomic():
         won = Handoff.objects.filter(pk=handoff_id, status=Status.QUEUED).update(
@@ -65,9 +72,30 @@ def handoff_claim(*, handoff_id: str, counselor: User) -> Handoff:
                 },
             )
             callback_enqueue(handoff=handoff, event=CallbackEvent.CLAIMED)
-            case_changed_on_commit(handoff=handoff, owners=[counselor.pk])
+            case_changed_on_commit(handoff=handoff, owners=[counselor.pk], as_written=True)
             return handoff
-    current = Handoff.objects.select_related("claimed_by").filter(pk=handoff_id).first()
+    return _not_claimable(_claim_state(handoff_id), counselor)
+
+
+def _claim_state(handoff_id: str) -> Handoff | None:
+    """What a refused claim needs to know: the case's status and who holds it."""
+    return (
+        Handoff.objects.select_related("claimed_by")
+        .only(
+            "id",
+            "status",
+            "claimed_by__username",
+            "claimed_by__display_name",
+            "claimed_by__first_name",
+            "claimed_by__last_name",
+        )
+        .filter(pk=handoff_id)
+        .first()
+    )
+
+
+def _not_claimable(current: Handoff | None, counselor: User) -> Handoff:
+    """Refuse a claim on a case that is not waiting; a second click by its holder gets it."""
     if current is None:
         raise ClaimRefused("No such case.")
     if current.claimed_by is not None:
@@ -108,7 +136,9 @@ def handoff_release(*, handoff_id: str, actor: User, reason: str = "") -> Handof
             actor=actor,
             data={"from_id": previous, "reason": reason[:200]},
         )
-        case_changed_on_commit(handoff=handoff, owners=[previous] if previous else [])
+        case_changed_on_commit(
+            handoff=handoff, owners=[previous] if previous else [], as_written=True
+        )
     return handoff
 
 
@@ -133,7 +163,9 @@ def handoff_transfer(*, handoff_id: str, actor: User, to: User | None) -> Handof
             actor=actor,
             data={"from_id": previous, "to_id": to.pk},
         )
-        case_changed_on_commit(handoff=handoff, owners=[p for p in (previous, to.pk) if p])
+        case_changed_on_commit(
+            handoff=handoff, owners=[p for p in (previous, to.pk) if p], as_written=True
+        )
     return handoff
 
 
