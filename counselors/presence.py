@@ -14,9 +14,11 @@ def _is_online(user_id: int) -> bool:
     return PresenceConnection.objects.filter(user_id=user_id, last_seen__gte=cutoff).exists()
 
 
-def presence_touch(*, user: User, channel_name: str) -> bool:
-    """Record a heartbeat. True when this made the user appear online."""
-    was_online = _is_online(user.pk)
+def presence_touch(*, user: User, channel_name: str, check: bool = True) -> bool:
+    """Record a heartbeat. True when this made the user appear online. With `check=False`
+    (a socket arriving, when a presence broadcast is coming anyway) it does not look, and says
+    True."""
+    was_online = _is_online(user.pk) if check else False
     # One upsert statement: a reconnect wave runs this once per socket.
     PresenceConnection.objects.bulk_create(
         [PresenceConnection(user=user, channel_name=channel_name, last_seen=timezone.now())],

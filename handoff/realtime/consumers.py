@@ -144,7 +144,9 @@ class QueueConsumer(AsyncWebsocketConsumer):
 
     def _arrive(self) -> tuple[list[str], bool]:
         texts = self._snapshot_texts(include_personal=True)
-        return texts, presence_touch(user=self.user, channel_name=self.channel_name)
+        # An arrival always asks for a presence broadcast (one per second per process at
+        # most), so whether the user was already online elsewhere need not be read.
+        return texts, presence_touch(user=self.user, channel_name=self.channel_name, check=False)
 
     def _snapshot_texts(self, include_personal: bool) -> list[str]:
         texts = [queue_snapshot_text()]
