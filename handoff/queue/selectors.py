@@ -11,10 +11,25 @@ from counselors.models import User
 from handoff.models import OWNED_STATUSES, TIER_RANK, Handoff, Status, Tier
 
 TIERS_DESC = (Tier.IMMINENT, Tier.HIGH, Tier.MODERATE, Tier.LOW)
-# Encrypted columns the queue never shows: not loaded, not decrypted (each decryption costs
-# tens of microseconds, and a page or a broadcast reads up to fifty rows).
-PERSONAL_COLUMNS = ("contact", "location", "metadata")
-UNSHOWN_COLUMNS = (*PERSONAL_COLUMNS, "platform__outbound_secret")
+# What a queue row shows (templates/queue/dashboard.html#row) and what an update says of it:
+# nothing else is loaded. Personal columns and secrets stay out (each decryption costs tens of
+# microseconds), and so do a dozen timestamps the row does not show (a page or a broadcast reads
+# up to fifty rows, and every column costs parsing).
+ROW_COLUMNS = (
+    "id",
+    "status",
+    "tier",
+    "tier_rank",
+    "version",
+    "queued_at",
+    "breached_at",
+    "summary_status",
+    "summary_headline",
+    "language",
+    "has_phone",
+    "has_location",
+    "platform__name",
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +47,7 @@ def queue_for(*, counselor: User | None = None, limit: int | None = None) -> lis
     return list(
         Handoff.objects.filter(status=Status.QUEUED)
         .select_related("platform")
-        .defer(*UNSHOWN_COLUMNS)
+        .only(*ROW_COLUMNS)
         .order_by("-tier_rank", "queued_at", "id")[:limit]
     )
 

@@ -136,7 +136,7 @@ def broadcast_cases(changes: list[CaseChange]) -> None:
             found.update(
                 (str(h.id), h)
                 for h in Handoff.objects.select_related("platform")
-                .defer(*selectors.UNSHOWN_COLUMNS)
+                .only(*selectors.ROW_COLUMNS)
                 .filter(pk__in=to_read)
             )
         drawn: set[str] = set()
