@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,8 @@ class Server:
     log_path: Path
     host: str = ""
     port: int = 0
+    # Further processes accepting on the same socket (`daphne(processes=N)`).
+    siblings: list["Server"] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -146,7 +149,10 @@ class Server:
             return ""
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the process has used so far, from /proc."""
+        """User plus system CPU time the process (and its siblings) used so far, from /proc."""
+        return self._own_cpu_seconds() + sum(s._own_cpu_seconds() for s in self.siblings)
+
+    def _own_cpu_seconds(self) -> float:
         stat = Path(f"/proc/{self.process.pid}/stat").read_text()
         # Fields after the command name, which is in parentheses and may hold spaces.
         fields = stat.rsplit(")", 1)[1].split()
@@ -188,28 +194,66 @@ def daphne(
     env: dict[str, str] | None = None,
     timeout: float = 30.0,
     preexec_fn: Callable[[], None] | None = None,
+    processes: int = 1,
 ) -> Iterator[Server]:
-    """One daphne process serving `app` ("module:attribute") on 127.0.0.1, started as the
-    README's production command starts it, and always stopped on the way out. `preexec_fn` runs
-    in the child before daphne starts (e.g. `raise_open_files`)."""
+    """`processes` daphne processes (one by default) serving `app` ("module:attribute") on
+    127.0.0.1, started as the README's production command starts them, and always stopped on
+    the way out. `preexec_fn` runs in each child before daphne starts (e.g.
+    `raise_open_files`)."""
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", app],
-            cwd=ROOT,
-            env=env if env is not None else dict(os.environ),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=preexec_fn,
-        )
-    server = Server(name=name, process=process, log_path=log_path)
+    if processes == 1:
+        with (log_dir / f"{name}.log").open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", app],
+                cwd=ROOT,
+                env=env if env is not None else dict(os.environ),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=preexec_fn,
+            )
+        server = Server(name=name, process=process, log_path=log_dir / f"{name}.log")
+        try:
+            _wait_listening(server, timeout)
+            yield server
+        finally:
+            _stop(server)
+        return
+    # Several processes accepting on one listening socket, handed to each as a file
+    # descriptor (`daphne --fd`): the kernel gives each new connection to one of them, as
+    # systemd socket activation does in the README's production layout.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4096)
+    listener.set_inheritable(True)
+    fd = listener.fileno()
+    started: list[Server] = []
     try:
-        _wait_listening(server, timeout)
-        yield server
+        for i in range(processes):
+            log_path = log_dir / f"{name}-{i + 1}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "--fd", str(fd), app],
+                    cwd=ROOT,
+                    env=env if env is not None else dict(os.environ),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=preexec_fn,
+                    pass_fds=(fd,),
+                )
+            started.append(Server(name=f"{name}-{i + 1}", process=process, log_path=log_path))
+        for server in started:
+            _wait_listening(server, timeout)
+        first = started[0]
+        first.host, first.port = listener.getsockname()
+        first.siblings = started[1:]
+        yield first
     finally:
-        _stop(server)
+        listener.close()
+        for server in started:
+            _stop(server)
 
 
 def raise_open_files(wanted: int = 65536) -> tuple[int, int]:
@@ -398,4 +442,10 @@ def standard_arguments(description: str) -> argparse.ArgumentParser:
     """The options every benchmark takes, so scripts/bench.sh can pass them to all."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="console daphne processes sharing one listening socket (default 1)",
+    )
     return parser

@@ -351,8 +351,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"platform: {slug}")
 
     with (
-        daphne("bench.asgi_hello:application", name="asgi-hello") as hello,
-        daphne("config.asgi:application", name="console", env=env) as console,
+        daphne(
+            "bench.asgi_hello:application", name="asgi-hello", processes=args.processes
+        ) as hello,
+        daphne(
+            "config.asgi:application", name="console", env=env, processes=args.processes
+        ) as console,
     ):
         results, connections = asyncio.run(
             measure(settings, hello, console, slug, secret, env["DATABASE_URL"])

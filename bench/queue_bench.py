@@ -896,7 +896,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.storm_only:  # parts 1-3 share one console process
         with (
             daphne(
-                "config.asgi:application", name="console", env=env, preexec_fn=_raise_limit
+                "config.asgi:application",
+                name="console",
+                env=env,
+                preexec_fn=_raise_limit,
+                processes=args.processes,
             ) as c,
             daphne(f"{MODULE}:group_application", name="group-echo", env=echo_env) as echo,
         ):
@@ -1021,8 +1025,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"PAGE ERRORS: {[dict(p.statuses) for p in pages]}")
             logs = {"console": c.log_path, "group echo": echo.log_path}
 
-    print(f"\n4. {settings.storm} dashboards connecting at once to one fresh console process")
-    with daphne("config.asgi:application", name="storm", env=env, preexec_fn=_raise_limit) as s:
+    where = (
+        "one fresh console process"
+        if args.processes == 1
+        else (f"{args.processes} fresh console processes")
+    )
+    print(f"\n4. {settings.storm} dashboards connecting at once to {where}")
+    with daphne(
+        "config.asgi:application",
+        name="storm",
+        env=env,
+        preexec_fn=_raise_limit,
+        processes=args.processes,
+    ) as s:
         storm = asyncio.run(
             connect_storm(
                 s, [u["cookie"] for u in users[: settings.storm]], settings.storm_parallel
