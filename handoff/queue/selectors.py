@@ -30,6 +30,8 @@ ROW_COLUMNS = (
     "has_location",
     "platform__name",
 )
+# The same, as attributes of the case (the platform's name is read through it).
+ROW_FIELDS = tuple(name for name in ROW_COLUMNS if "__" not in name)
 
 
 @dataclass(frozen=True)

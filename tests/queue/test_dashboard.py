@@ -82,6 +82,40 @@ def test_dashboard_query_count_does_not_grow_with_the_queue(
     assert len(few.captured_queries) == 6
 
 
+def test_a_row_is_drawn_again_when_anything_it_shows_changes(platform_factory) -> None:
+    """Rows are rendered once and reused; a change the row shows is never hidden by that, even
+    one that does not move the case's version (a summary arriving)."""
+    from handoff.queue import render, selectors
+
+    p = platform_factory()
+    case_id = post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body()).json()[
+        "id"
+    ]
+    client = signed_in(make_staff("casey"))
+
+    def row() -> str:
+        page = client.get("/").content.decode()
+        start = page.index(f'id="case-{case_id}"')
+        return page[start : page.index("</tr>", start)]
+
+    first = row()
+    assert row() == first and "summary pending" in first
+    Handoff.objects.filter(pk=case_id).update(
+        summary_status="ready", summary_headline="Wants to talk about the move"
+    )
+    assert "Wants to talk about the move" in row()
+    Handoff.objects.filter(pk=case_id).update(summary_headline="Says the plan is tonight")
+    assert "Says the plan is tonight" in row()
+    Handoff.objects.filter(pk=case_id).update(language="es")
+    assert ">ES<" in row()
+    # The wait written in the row is part of what is reused only while it reads the same.
+    earlier = timezone.now() - timedelta(hours=2)
+    Handoff.objects.filter(pk=case_id).update(queued_at=earlier)
+    assert "2\xa0hours" in row()
+    case = selectors.queue_for()[0]
+    assert render.row_html(case) == render.row_html(case)
+
+
 def test_case_page_access(platform_factory) -> None:
     p = platform_factory()
     case_id = post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body()).json()[
