@@ -201,18 +201,24 @@ def daphne(
     the way out. `preexec_fn` runs in each child before daphne starts (e.g.
     `raise_open_files`)."""
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-    if processes == 1:
-        with (log_dir / f"{name}.log").open("wb") as log:
+
+    def spawn(server_name: str, where: list[str], pass_fds: tuple[int, ...] = ()) -> Server:
+        log_path = log_dir / f"{server_name}.log"
+        with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", app],
+                [sys.executable, "-m", "daphne", *where, app],
                 cwd=ROOT,
                 env=env if env is not None else dict(os.environ),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=preexec_fn,
+                pass_fds=pass_fds,
             )
-        server = Server(name=name, process=process, log_path=log_dir / f"{name}.log")
+        return Server(name=server_name, process=process, log_path=log_path)
+
+    if processes == 1:
+        server = spawn(name, ["-b", "127.0.0.1", "-p", "0"])
         try:
             _wait_listening(server, timeout)
             yield server
@@ -231,19 +237,7 @@ def daphne(
     started: list[Server] = []
     try:
         for i in range(processes):
-            log_path = log_dir / f"{name}-{i + 1}.log"
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "daphne", "--fd", str(fd), app],
-                    cwd=ROOT,
-                    env=env if env is not None else dict(os.environ),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=preexec_fn,
-                    pass_fds=(fd,),
-                )
-            started.append(Server(name=f"{name}-{i + 1}", process=process, log_path=log_path))
+            started.append(spawn(f"{name}-{i + 1}", ["--fd", str(fd)], pass_fds=(fd,)))
         for server in started:
             _wait_listening(server, timeout)
         first = started[0]

@@ -1,7 +1,6 @@
 """The emergency-call path in Chromium: from the case page to a recorded, confirmed call."""
 
 import json
-import shutil
 import uuid
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode
 from tests.e2e.test_browser_queue import (
     ARTIFACTS,
     CHROMIUM_ARGS,
+    chromium_path,
     csp_violations,
     post_handoff,
     sign_in,
@@ -44,10 +44,7 @@ def post_message(base: str, slug: str, secret: str, case_id: str, text: str) -> 
 def test_counselor_records_an_emergency_call_and_its_outcome(platform_factory) -> None:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed (scripts/install.sh --browser installs it)")
-    ARTIFACTS.mkdir(exist_ok=True)
+    chromium = chromium_path()
     p = platform_factory()
     make_staff("casey", display_name="Casey")
     make_staff("morgan", role=Role.SUPERVISOR, display_name="Morgan")

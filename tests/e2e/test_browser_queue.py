@@ -51,6 +51,15 @@ def post_handoff(base: str, slug: str, secret: str, level: str) -> str:
     return str(response.json()["id"])
 
 
+def chromium_path() -> str:
+    """Debian's Chromium, with the screenshots' folder ready."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install.sh --browser installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    return chromium
+
+
 def csp_violations(page) -> list[str]:
     """Collect what the browser refuses under the Content Security Policy."""
     seen: list[str] = []
@@ -72,10 +81,7 @@ def sign_in(page, base: str, username: str) -> None:
 def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory) -> None:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed (scripts/install.sh --browser installs it)")
-    ARTIFACTS.mkdir(exist_ok=True)
+    chromium = chromium_path()
     p = platform_factory()
     make_staff("casey", display_name="Casey")
     make_staff("jordan", display_name="Jordan")
@@ -132,10 +138,7 @@ def test_a_lost_update_is_healed_by_the_next_heartbeat(platform_factory, monkeyp
     from handoff.realtime import broadcast
     from tests.support.factories import handoff_body, post_signed
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed (scripts/install.sh --browser installs it)")
-    ARTIFACTS.mkdir(exist_ok=True)
+    chromium = chromium_path()
     p = platform_factory()
     make_staff("casey", display_name="Casey")
     database = connection.settings_dict["NAME"]
