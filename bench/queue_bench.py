@@ -11,7 +11,9 @@ Four parts, one after the other:
    publish -> subscribe round trip, and a bare channels `group_send` (from this process) to K
    sockets of a tiny consumer (`group_application` below) served by a daphne of its own.
 2. Claim race: 50 signed-in contenders, each its own HTTP client, claim the same case at once,
-   case after case; afterwards the database must show exactly one claim per case.
+   case after case; afterwards the database must show exactly one claim per case. Baselines: the
+   same 50 clients sending a GET at once, round after round, to a bare ASGI callable in its own
+   daphne (the server's floor) and to /healthz of the console (the floor plus Django).
 3. The dashboard page (GET /) with 10,000 waiting cases, beside GET /healthz.
 4. A reconnect storm: 500 dashboards connecting to one fresh console process at once.
 
@@ -636,6 +638,40 @@ async def claim_race(
     return race
 
 
+async def burst_floor(
+    base_url: str, path: str, contenders: int, rounds: int, cookies: Sequence[str] = ()
+) -> list[float]:
+    """The floor under the race: `contenders` clients send the same cheap GET at once, round
+    after round, as the race sends its claims. Returns each answer's latency in ms."""
+    latencies: list[float] = []
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=base_url,
+                    cookies={"sessionid": cookies[n]} if cookies else None,
+                    limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                    timeout=60,
+                )
+            )
+            for n in range(contenders)
+        ]
+
+        async def one(client: httpx.AsyncClient) -> float:
+            started = time.perf_counter()
+            response = await client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {path} answered {response.status_code}")
+            return (time.perf_counter() - started) * 1000
+
+        # Round 0 opens the connections and is left out.
+        for round_ in range(rounds + 1):
+            answers = await asyncio.gather(*(one(client) for client in clients))
+            if round_:
+                latencies.extend(answers)
+    return latencies
+
+
 # --- Part 3: the dashboard page --------------------------------------------------------------
 
 
@@ -742,6 +778,7 @@ class Settings:
     race_cases: int
     race_contenders: int
     race_seconds: float
+    floor_rounds: int
     waiting: int
     page_requests: int
     storm: int
@@ -868,9 +905,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.setup:
         return setup_main(SETUP_ACTIONS, args.setup)
     settings = (
-        Settings((1, 10), 10, 20, 50, 30.0, 2000, 20, 100, 100)
+        Settings((1, 10), 10, 20, 50, 30.0, 10, 2000, 20, 100, 100)
         if args.quick
-        else Settings((1, 10, 50, 200), 30, 1000, 50, 300.0, 10_000, 50, 500, 100)
+        else Settings((1, 10, 50, 200), 30, 1000, 50, 300.0, 100, 10_000, 50, 500, 100)
     )
     stop_on_sigterm()
     skip_sniffio_lookup()
@@ -905,6 +942,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 processes=args.processes,
             ) as c,
             daphne(f"{MODULE}:group_application", name="group-echo", env=echo_env) as echo,
+            daphne(
+                "bench.asgi_hello:application", name="asgi-hello", processes=args.processes
+            ) as hello,
         ):
             print(f"console daphne open-file limit: {process_open_files_limit(c.process.pid)}")
             print(f"\n1. accepted -> row on K dashboards (K = {settings.ks})", flush=True)
@@ -935,9 +975,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             ids: list[str] = seeded["ids"]
             settle = asyncio.run(wait_server_idle(c, limit=300))
             print(f"console busy for {settle:.1f} s after the dashboards of part 1 closed")
-            race = asyncio.run(
-                claim_race(c, users[: settings.race_contenders], ids, settings.race_seconds)
-            )
+            contenders = users[: settings.race_contenders]
+            floors = [
+                (
+                    "bare ASGI hello (GET)",
+                    asyncio.run(
+                        burst_floor(hello.base_url, "/", len(contenders), settings.floor_rounds)
+                    ),
+                ),
+                (
+                    "django hello (GET /healthz)",
+                    asyncio.run(
+                        burst_floor(
+                            c.base_url,
+                            "/healthz",
+                            len(contenders),
+                            settings.floor_rounds,
+                            [u["cookie"] for u in contenders],
+                        )
+                    ),
+                ),
+            ]
+            race = asyncio.run(claim_race(c, contenders, ids, settings.race_seconds))
             raced = ids[: race.cases]
             check = run_setup(MODULE, "claims", {"ids": raced}, env)
             double = sum(1 for n in check["events"].values() if n > 1)
@@ -947,6 +1006,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for i in raced
                 if check["rows"][i][0] != "claimed" or check["rows"][i][1] != race.winner_of.get(i)
             )
+            print_table(
+                (
+                    f"{len(contenders)} requests at once, round after round",
+                    "requests",
+                    "p50 ms",
+                    "p99 ms",
+                ),
+                [
+                    [name, str(len(ms)), f"{percentile(ms, 50):.1f}", f"{percentile(ms, 99):.1f}"]
+                    for name, ms in floors
+                ],
+            )
+            print()
             print_table(
                 (
                     "cases",
