@@ -13,6 +13,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config.env import env_bool, env_int, env_list, env_path, env_str
 
@@ -224,6 +225,9 @@ if REDIS_URL:
                         # holding a request (the push is a hint; the request goes on).
                         "socket_timeout": 15,
                         "socket_connect_timeout": 3,
+                        # After a Redis restart every pooled connection is dead: a publish
+                        # tries once more on a new one instead of losing the update.
+                        "retry_on_error": [RedisConnectionError],
                     }
                 ],
                 "prefix": env_str("CHANNEL_PREFIX", "handoff"),

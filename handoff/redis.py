@@ -14,4 +14,6 @@ def redis_client() -> "redis.Redis[bytes]":
         socket_timeout=1,
         max_connections=settings.REDIS_MAX_CONNECTIONS,
         health_check_interval=30,
+        # After a Redis restart the pooled connections are dead: one more try on a new one.
+        retry_on_error=[redis.exceptions.ConnectionError],
     )
