@@ -6,6 +6,7 @@ for a fresh snapshot) and the case's own version (an older update never overwrit
 Fragments are rendered and serialised once per event here, never once per socket.
 """
 
+import functools
 import itertools
 import json
 import logging
@@ -38,13 +39,33 @@ def case_group(handoff_id: str) -> str:
     return f"case.{handoff_id}"
 
 
+# Redis keeps nothing on disk: a restart loses the sequence. It then starts again from the
+# clock in microseconds, so it only ever grows (more than a million events a second would be
+# needed to catch up with it). An update numbered below what a browser drew is dropped there as
+# old; after a restart the next one is a jump instead, which makes the browser resync.
+_SEQ_SCRIPT = """
+if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], ARGV[1]) end
+return redis.call('incrby', KEYS[1], ARGV[2])
+"""
+
+
+def _redis_seq(count: int) -> int:
+    from handoff.redis import redis_client
+
+    script = _seq_script(redis_client())
+    return int(script(keys=[SEQ_KEY], args=[time.time_ns() // 1000, count]))
+
+
+@functools.cache
+def _seq_script(client: Any) -> Any:
+    return client.register_script(_SEQ_SCRIPT)
+
+
 def next_seq(count: int = 1) -> int:
     """Take `count` sequence numbers; returns the last of them."""
     global _local_last
     if settings.REDIS_URL:
-        from handoff.redis import redis_client
-
-        return int(redis_client().incrby(SEQ_KEY, count))
+        return _redis_seq(count)
     for _ in range(count):
         _local_last = next(_local_seq)
     return _local_last
@@ -52,10 +73,7 @@ def next_seq(count: int = 1) -> int:
 
 def current_seq() -> int:
     if settings.REDIS_URL:
-        from handoff.redis import redis_client
-
-        value = redis_client().get(SEQ_KEY)
-        return int(value) if value else 0
+        return _redis_seq(0)
     return _local_last
 
 

@@ -18,6 +18,7 @@ from counselors.models import User
 from counselors.presence import presence_leave, presence_touch
 from handoff.access import can_view_case, is_staff_member, is_supervisor
 from handoff.queue import render
+from handoff.realtime import restarts
 from handoff.realtime.broadcast import (
     QUEUE_GROUP,
     SUPERVISORS_GROUP,
@@ -96,6 +97,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
             self.joined.append(SUPERVISORS_GROUP)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        restarts.watch(self)
         # One trip to the database thread for the snapshot and the presence record.
         texts, arrived = await database_sync_to_async(self._arrive)()
         for text in texts:
@@ -104,6 +106,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
             presence_changed_soon()
 
     async def disconnect(self, code: int) -> None:
+        restarts.unwatch(self)
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         if hasattr(self, "user") and await database_sync_to_async(presence_leave)(
@@ -132,10 +135,11 @@ class QueueConsumer(AsyncWebsocketConsumer):
             # here within one heartbeat and is healed by a snapshot.
             await self.send(text_data=json.dumps({"type": "heartbeat.ack", "seq": seq}))
         elif kind == "resync":
-            await self._send_snapshot(include_personal=True)
+            await self.resync()
 
-    async def _send_snapshot(self, *, include_personal: bool) -> None:
-        texts = await database_sync_to_async(self._snapshot_texts)(include_personal)
+    async def resync(self) -> None:
+        """The whole truth again: the queue, this counselor's own cases, who is online."""
+        texts = await database_sync_to_async(self._snapshot_texts)()
         for text in texts:
             await self.send(text_data=text)
 
@@ -143,17 +147,13 @@ class QueueConsumer(AsyncWebsocketConsumer):
         return presence_touch(user=self.user, channel_name=self.channel_name), current_seq()
 
     def _arrive(self) -> tuple[list[str], bool]:
-        texts = self._snapshot_texts(include_personal=True)
+        texts = self._snapshot_texts()
         # An arrival always asks for a presence broadcast (one per second per process at
         # most), so whether the user was already online elsewhere need not be read.
         return texts, presence_touch(user=self.user, channel_name=self.channel_name, check=False)
 
-    def _snapshot_texts(self, include_personal: bool) -> list[str]:
-        texts = [queue_snapshot_text()]
-        if include_personal:
-            texts.append(json.dumps(render.mine(user=self.user)))
-            texts.append(presence_text())
-        return texts
+    def _snapshot_texts(self) -> list[str]:
+        return [queue_snapshot_text(), json.dumps(render.mine(user=self.user)), presence_text()]
 
     # Group messages carry text serialised once by the sender; each socket only forwards it.
     async def queue_update(self, event: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import queue
+import shutil
 import socket
 import subprocess
 import threading
@@ -103,9 +104,15 @@ def console_env(*, database_name: str) -> dict[str, str]:
 
 
 @contextmanager
-def daphne(*, database_name: str, port: int | None = None) -> Iterator[str]:
-    """A real daphne serving config.asgi:application; yields its base URL."""
+def daphne(
+    *, database_name: str, port: int | None = None, redis_url: str | None = None
+) -> Iterator[str]:
+    """A real daphne serving config.asgi:application; yields its base URL. `redis_url` points
+    it at a Redis other than the tests' own."""
     port = port or free_port()
+    env = console_env(database_name=database_name)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     args = [
         "uv",
         "run",
@@ -117,7 +124,17 @@ def daphne(*, database_name: str, port: int | None = None) -> Iterator[str]:
         str(port),
         "config.asgi:application",
     ]
-    with server_process(
-        args, env=console_env(database_name=database_name), ready="Listening on TCP address"
-    ):
+    with server_process(args, env=env, ready="Listening on TCP address"):
         yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def redis_server(port: int) -> Iterator[str]:
+    """A Redis of a test's own, keeping nothing on disk (as in production here); yields its URL.
+    Leaving the block stops it, as a crash or a restart would."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed (scripts/install.sh installs it)")
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with server_process(args, env=dict(os.environ), ready="Ready to accept connections"):
+        yield f"redis://127.0.0.1:{port}/0"
