@@ -99,7 +99,7 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
 
         case_id = post_handoff(base, p.slug, p.inbound_secret, "imminent")
 
-        # Appears on both dashboards without a reload, and the tab title alerts.
+        # Appears on both dashboards without a reload.
         row = f"#case-{case_id}"
         casey.wait_for_selector(row)
         jordan.wait_for_selector(row)
@@ -172,4 +172,76 @@ def test_a_lost_update_is_healed_by_the_next_heartbeat(platform_factory, monkeyp
         casey.wait_for_selector(row, timeout=15_000)
         assert casey.inner_text("[data-testid=count-high]") == "1"
         casey.screenshot(path=str(ARTIFACTS / "queue-healed-after-lost-update.png"), full_page=True)
+        browser.close()
+
+
+# Whether the counselor is looking at the tab, and whether the alert sound was played, as the
+# page sees them: headless Chromium has no window to leave and no speaker.
+ATTENTION_SHIM = """
+window.__looking = false;
+window.__played = 0;
+Document.prototype.hasFocus = function () { return window.__looking; };
+HTMLMediaElement.prototype.play = function () { window.__played += 1; return Promise.resolve(); };
+"""
+
+
+def test_an_urgent_case_alerts_until_looked_at_and_keys_move_open_and_claim(
+    platform_factory,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = chromium_path()
+    p = platform_factory()
+    make_staff("casey", display_name="Casey")
+    database = connection.settings_dict["NAME"]
+
+    with daphne(database_name=database) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.add_init_script(ATTENTION_SHIM)
+        casey = context.new_page()
+        sign_in(casey, base, "casey")
+        assert casey.title() == "Queue · Handoff Console"
+
+        # Away from the tab: a high case sounds and puts itself in the title, an imminent one
+        # after it too, and a low one does neither.
+        high = post_handoff(base, p.slug, p.inbound_secret, "high")
+        casey.wait_for_selector(f"#case-{high}")
+        assert casey.title() == "(1) HIGH case waiting · Queue · Handoff Console"
+        imminent = post_handoff(base, p.slug, p.inbound_secret, "imminent")
+        casey.wait_for_selector(f"#case-{imminent}")
+        assert casey.title() == "(2) IMMINENT case waiting · Queue · Handoff Console"
+        low = post_handoff(base, p.slug, p.inbound_secret, "low")
+        casey.wait_for_selector(f"#case-{low}")
+        assert casey.evaluate("window.__played") == 2
+        assert casey.title().startswith("(2) IMMINENT")
+        assert "alerting" in (casey.get_attribute("body", "class") or "")
+
+        # Coming back to the tab ends the alert.
+        casey.evaluate("window.__looking = true; window.dispatchEvent(new Event('focus'))")
+        assert casey.title() == "Queue · Handoff Console"
+        assert "alerting" not in (casey.get_attribute("body", "class") or "")
+
+        # The rows in claim order; j/k move the selection, o opens, c claims.
+        ids = casey.eval_on_selector_all(
+            "#queue-rows tr.case", "rows => rows.map(r => r.dataset.id)"
+        )
+        assert ids == [imminent, high, low]
+        casey.keyboard.press("j")
+        casey.keyboard.press("j")
+        assert casey.get_attribute("tr.case.selected", "data-id") == high
+        casey.keyboard.press("k")
+        assert casey.get_attribute("tr.case.selected", "data-id") == imminent
+        casey.screenshot(path=str(ARTIFACTS / "queue-keyboard-selection.png"), full_page=True)
+        casey.keyboard.press("o")
+        casey.wait_for_url(f"{base}/cases/{imminent}/")
+        assert "Queued" in casey.inner_text("[data-testid=case-status]")
+
+        casey.goto(f"{base}/")
+        casey.wait_for_selector("#connection[data-state=live]")
+        casey.keyboard.press("j")
+        casey.keyboard.press("j")
+        casey.keyboard.press("c")
+        casey.wait_for_url(f"{base}/cases/{high}/")
+        assert "held by Casey" in casey.inner_text("[data-testid=case-status]")
         browser.close()
