@@ -36,6 +36,9 @@
   function setConnection(state, text) {
     connEl.setAttribute("data-state", state);
     connEl.textContent = text;
+    // Without a live socket an empty queue means "nothing known", not "nobody waiting".
+    var stale = state === "offline" || state === "signed-out" || (state === "connecting" && attempt > 0);
+    document.body.classList.toggle("queue-stale", stale);
   }
 
   function parseRows(html) {

@@ -15,7 +15,7 @@ from django.db import connection
 from standardwebhooks import Webhook
 
 from handoff.demo.sample import sample_handoff
-from tests.support.servers import daphne
+from tests.support.servers import daphne, free_port
 from tests.support.staff import PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -128,15 +128,33 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
         browser.close()
 
 
+def post_in_this_process(p: Any) -> str:
+    """A signed handoff accepted by the test's own Django (not the daphne the browser uses), on
+    a thread: Playwright's loop runs in the test's thread, and Django refuses database work
+    beside a running event loop."""
+    from django.test import Client
+
+    from tests.support.factories import handoff_body, post_signed
+
+    def post() -> Any:
+        try:
+            return post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+        finally:
+            db.connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(post).result()
+    assert response.status_code == 202, response.content
+    return str(response.json()["id"])
+
+
 def test_a_lost_update_is_healed_by_the_next_heartbeat(platform_factory, monkeypatch) -> None:
     """The push for a new case is numbered and then lost on the way (pub/sub delivers at most
     once). The dashboard's next heartbeat learns the newest number, and the fresh snapshot it
     asks for draws the case."""
-    from django.test import Client
     from playwright.sync_api import sync_playwright
 
     from handoff.realtime import broadcast
-    from tests.support.factories import handoff_body, post_signed
 
     chromium = chromium_path()
     p = platform_factory()
@@ -151,20 +169,9 @@ def test_a_lost_update_is_healed_by_the_next_heartbeat(platform_factory, monkeyp
 
         sent: list[object] = []
         monkeypatch.setattr(broadcast, "send_many", sent.append)  # numbered, never delivered
-
-        def post() -> Any:
-            # In a thread of its own: Playwright's loop runs in this one, and Django refuses
-            # database work beside a running event loop.
-            try:
-                return post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
-            finally:
-                db.connections.close_all()
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            response = pool.submit(post).result()
-        assert response.status_code == 202
+        case_id = post_in_this_process(p)
         assert sent, "the update was numbered and handed to the layer"
-        row = f"#case-{response.json()['id']}"
+        row = f"#case-{case_id}"
         assert casey.query_selector(row) is None
 
         # Coming back to the tab sends a heartbeat at once (the timer would, within 20 s).
@@ -244,4 +251,40 @@ def test_an_urgent_case_alerts_until_looked_at_and_keys_move_open_and_claim(
         casey.keyboard.press("c")
         casey.wait_for_url(f"{base}/cases/{high}/")
         assert "held by Casey" in casey.inner_text("[data-testid=case-status]")
+        browser.close()
+
+
+def test_the_dashboard_reconnects_after_the_console_restarts_and_shows_what_it_missed(
+    platform_factory,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = chromium_path()
+    p = platform_factory()
+    make_staff("casey", display_name="Casey")
+    database = connection.settings_dict["NAME"]
+    port = free_port()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        casey = browser.new_page(viewport={"width": 1400, "height": 900})
+        with daphne(database_name=database, port=port) as base:
+            sign_in(casey, base, "casey")
+            assert casey.is_visible("text=No one is waiting")
+
+        # The console is gone: the page says so instead of showing a queue as if it were live.
+        casey.wait_for_selector("#connection[data-state=offline]")
+        assert "may be out of date" in casey.inner_text("#connection")
+        assert not casey.is_visible("text=No one is waiting")
+        assert casey.is_visible("text=No one was waiting when the connection was lost")
+        casey.screenshot(path=str(ARTIFACTS / "queue-connection-lost.png"), full_page=True)
+        # Meanwhile a case arrives through another console process.
+        case_id = post_in_this_process(p)
+
+        with daphne(database_name=database, port=port):
+            # Backoff brings the socket back by itself; its snapshot draws what was missed.
+            casey.wait_for_selector(f"#case-{case_id}", timeout=60_000)
+            assert casey.get_attribute("#connection", "data-state") == "live"
+            assert casey.inner_text("[data-testid=count-high]") == "1"
+            assert not casey.is_visible("#queue-empty")
         browser.close()
