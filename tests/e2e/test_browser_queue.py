@@ -3,6 +3,7 @@
 import json
 import shutil
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,42 +109,64 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
         assert casey.inner_text("[data-testid=count-imminent]") == "1"
         casey.screenshot(path=str(ARTIFACTS / "queue-new-imminent.png"), full_page=True)
 
-        # Jordan has the case page open, ready to claim, when Casey claims from the queue.
+        # Jordan reads the case on its own page, and has a second tab of it open to claim from.
+        jordan_reading = jordan_ctx.new_page()
+        jordan_reading.goto(f"{base}/cases/{case_id}/")
         jordan_case = jordan_ctx.new_page()
         jordan_case.goto(f"{base}/cases/{case_id}/")
+        # Jordan and Casey click at the same moment; Jordan's request reaches the console second.
+        held: list[Any] = []
+        jordan_case.route("**/cases/*/claim", lambda route: held.append(route))
+        with jordan_case.expect_request("**/cases/*/claim"):
+            jordan_case.click("form.claim-now button", no_wait_after=True)
         casey.click(f"{row} button.claim")
         casey.wait_for_url(f"{base}/cases/{case_id}/")
         assert "held by Casey" in casey.inner_text("[data-testid=case-status]")
         casey.screenshot(path=str(ARTIFACTS / "case-claimed.png"), full_page=True)
 
-        # The row leaves Jordan's queue at once...
+        # The row leaves Jordan's queue at once; the page Jordan was reading no longer shows
+        # the conversation (only its holder and supervisors may read a claimed case) and says
+        # who holds it...
         jordan.wait_for_selector(row, state="detached")
         assert jordan.is_visible("text=No one is waiting")
         jordan.screenshot(path=str(ARTIFACTS / "queue-after-claim.png"), full_page=True)
+        jordan_reading.wait_for_selector("text=This case is not yours to open")
+        assert "held by Casey" in jordan_reading.inner_text("main")
+        assert jordan_reading.query_selector("#messages") is None
+        jordan_reading.screenshot(path=str(ARTIFACTS / "case-taken-while-reading.png"))
         # ...and Jordan's own attempt is refused with the owner's name.
-        jordan_case.click("form[action$='/claim'] button")
+        assert len(held) == 1
+        held[0].continue_()
         jordan_case.wait_for_selector("text=Already claimed by Casey.")
         jordan_case.screenshot(path=str(ARTIFACTS / "claim-refused.png"), full_page=True)
         assert violations == []
         browser.close()
 
 
-def post_in_this_process(p: Any) -> str:
-    """A signed handoff accepted by the test's own Django (not the daphne the browser uses), on
-    a thread: Playwright's loop runs in the test's thread, and Django refuses database work
-    beside a running event loop."""
-    from django.test import Client
+def in_this_process(work: Callable[[], Any]) -> Any:
+    """Run `work` with the test's own Django (not the daphne the browser uses), on a thread:
+    Playwright's loop runs in the test's thread, and Django refuses database work beside a
+    running event loop."""
 
-    from tests.support.factories import handoff_body, post_signed
-
-    def post() -> Any:
+    def run() -> Any:
         try:
-            return post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+            return work()
         finally:
             db.connections.close_all()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        response = pool.submit(post).result()
+        return pool.submit(run).result()
+
+
+def post_in_this_process(p: Any) -> str:
+    """A signed handoff, accepted by the test's own Django."""
+    from django.test import Client
+
+    from tests.support.factories import handoff_body, post_signed
+
+    response = in_this_process(
+        lambda: post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+    )
     assert response.status_code == 202, response.content
     return str(response.json()["id"])
 
@@ -287,4 +310,52 @@ def test_the_dashboard_reconnects_after_the_console_restarts_and_shows_what_it_m
             assert casey.get_attribute("#connection", "data-state") == "live"
             assert casey.inner_text("[data-testid=count-high]") == "1"
             assert not casey.is_visible("#queue-empty")
+        browser.close()
+
+
+def test_a_case_moved_away_from_its_holder_leaves_their_open_page(platform_factory) -> None:
+    """A supervisor hands Casey's case to Jordan while Casey has it open. With nothing typed,
+    Casey's page stops showing the conversation and says who holds it now; with a note half
+    written, the page keeps it and says it can no longer be saved."""
+    from playwright.sync_api import sync_playwright
+
+    from counselors.models import Role
+    from handoff.queue.services import handoff_transfer
+    from tests.support.staff import signed_in
+
+    chromium = chromium_path()
+    p = platform_factory()
+    casey = make_staff("casey", display_name="Casey")
+    jordan = make_staff("jordan", display_name="Jordan")
+    sam = make_staff("sam", role=Role.SUPERVISOR, display_name="Sam")
+    case_id = post_in_this_process(p)
+    claimed = signed_in(casey).post(f"/cases/{case_id}/claim")
+    assert claimed.status_code == 302
+    database = connection.settings_dict["NAME"]
+
+    def hand_to(user: Any) -> None:
+        in_this_process(lambda: handoff_transfer(handoff_id=case_id, actor=sam, to=user))
+
+    with daphne(database_name=database) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        sign_in(page, base, "casey")
+        page.goto(f"{base}/cases/{case_id}/")
+        page.wait_for_selector("#messages")
+
+        hand_to(jordan)
+        page.wait_for_selector("text=This case is not yours to open")
+        assert "held by Jordan" in page.inner_text("main")
+        assert page.query_selector("#messages") is None
+
+        hand_to(casey)
+        page.goto(f"{base}/cases/{case_id}/")
+        page.fill("#notes textarea", "Said her sister is on the way; call back at 22:30")
+        hand_to(jordan)
+        page.wait_for_selector("text=This case is no longer yours")
+        assert (
+            page.input_value("#notes textarea")
+            == "Said her sister is on the way; call back at 22:30"
+        )
+        page.screenshot(path=str(ARTIFACTS / "case-moved-away-with-a-note-typed.png"))
         browser.close()
