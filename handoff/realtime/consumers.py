@@ -187,8 +187,10 @@ class CaseConsumer(AsyncWebsocketConsumer):
         self.group = case_group(handoff_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        restarts.watch(self)
 
     async def disconnect(self, code: int) -> None:
+        restarts.unwatch(self)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -200,8 +202,12 @@ class CaseConsumer(AsyncWebsocketConsumer):
         except ValueError:
             return
         if isinstance(message, dict) and message.get("type") == "check":
-            version = await database_sync_to_async(_version_of)(self.group.removeprefix("case."))
-            await self.send(text_data=json.dumps({"type": "case.version", "version": version}))
+            await self.resync()
+
+    async def resync(self) -> None:
+        """Which version the case is at: the page fetches its changing part if it drew another."""
+        version = await database_sync_to_async(_version_of)(self.group.removeprefix("case."))
+        await self.send(text_data=json.dumps({"type": "case.version", "version": version}))
 
     async def case_changed(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps({"type": "case.changed", "version": event["version"]}))

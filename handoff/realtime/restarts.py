@@ -1,10 +1,11 @@
-"""The dashboards this process serves, and what they need when Redis restarts.
+"""The sockets this process serves, and what they need when Redis restarts.
 
 Redis keeps nothing on disk here. A restart drops every subscription, the channel layer takes
 about a second to subscribe again, and whatever was published in between is lost without a trace
-while the sockets stay open. So a process serving dashboards watches Redis's run_id (new at every
-start of the server); when it changes, it waits until its own subscriptions are back and then sends
-each of its dashboards a fresh snapshot. The browser's heartbeat check stays as a second line.
+while the sockets stay open. So a process serving dashboards or case pages watches Redis's run_id
+(new at every start of the server); when it changes, it waits until its own subscriptions are back
+and then resyncs each socket: a dashboard gets a fresh snapshot, a case page the version its case
+is at. The browsers' own periodic checks stay as a second line.
 """
 
 import asyncio
@@ -23,20 +24,20 @@ WATCH_INTERVAL_S = 1.0
 RESUBSCRIBE_LIMIT_S = 10.0
 
 
-class Dashboard(Protocol):
+class Socket(Protocol):
     channel_name: str
 
     async def resync(self) -> None: ...
 
 
-_dashboards: "weakref.WeakSet[Dashboard]" = weakref.WeakSet()
+_sockets: "weakref.WeakSet[Socket]" = weakref.WeakSet()
 _watcher: "asyncio.Task[None] | None" = None
 
 
-def watch(dashboard: Dashboard) -> None:
-    """A dashboard connected on this process; the first one starts the watcher."""
+def watch(socket: Socket) -> None:
+    """A socket connected on this process; the first one starts the watcher."""
     global _watcher
-    _dashboards.add(dashboard)
+    _sockets.add(socket)
     if not settings.REDIS_URL:
         return  # the in-memory layer lives and dies with the process
     loop = asyncio.get_running_loop()
@@ -44,10 +45,10 @@ def watch(dashboard: Dashboard) -> None:
         _watcher = loop.create_task(_watch(settings.REDIS_URL))
 
 
-def unwatch(dashboard: Dashboard) -> None:
-    """A dashboard left; with none left, nothing needs watching."""
-    _dashboards.discard(dashboard)
-    if not _dashboards and _watcher is not None and not _watcher.done():
+def unwatch(socket: Socket) -> None:
+    """A socket left; with none left, nothing needs watching."""
+    _sockets.discard(socket)
+    if not _sockets and _watcher is not None and not _watcher.done():
         _watcher.cancel()
 
 
@@ -60,8 +61,8 @@ async def _watch(url: str) -> None:
             try:
                 run_id = str((await client.info("server"))["run_id"])
             except RedisError:
-                # Down: the dashboards' heartbeats close their sockets (1011) and they come back
-                # with snapshots of their own. Keep the last id to compare once it answers.
+                # Down: a dashboard's heartbeat closes its socket (1011) and it comes back with
+                # a snapshot of its own. Keep the last id to compare once Redis answers.
                 run_id = None
             if run_id is not None:
                 if seen is not None and run_id != seen:
@@ -73,14 +74,14 @@ async def _watch(url: str) -> None:
 
 
 async def _resync_all(client: Any) -> None:
-    logger.warning("Redis restarted: %d dashboard(s) here get a fresh snapshot", len(_dashboards))
+    logger.warning("Redis restarted: resyncing %d socket(s) of this process", len(_sockets))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + RESUBSCRIBE_LIMIT_S
     # The layer subscribes everything of this process again in one command on one connection:
-    # once one dashboard's own channel has its subscriber back, all have. A snapshot taken
-    # after that misses nothing; anything newer arrives as a push.
+    # once one socket's own channel has its subscriber back, all have. A resync after that
+    # misses nothing; anything newer arrives as a push.
     while loop.time() < deadline:
-        sample = next(iter(_dashboards), None)
+        sample = next(iter(_sockets), None)
         if sample is None:
             return
         try:
@@ -90,8 +91,8 @@ async def _resync_all(client: Any) -> None:
         except RedisError:
             pass
         await asyncio.sleep(0.05)
-    for dashboard in list(_dashboards):
+    for socket in list(_sockets):
         try:
-            await dashboard.resync()
+            await socket.resync()
         except Exception as exc:  # one socket's failure must not keep the others stale
-            logger.warning("snapshot after a Redis restart not sent (%s)", type(exc).__name__)
+            logger.warning("resync after a Redis restart not sent (%s)", type(exc).__name__)
