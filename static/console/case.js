@@ -91,6 +91,8 @@
     var socket = new WebSocket(scheme + location.host + "/ws/cases/" + caseId + "/");
     var checkTimer = null;
     socket.onopen = function () {
+      // Says the page is following its case (and lets a test wait for it instead of guessing).
+      document.body.setAttribute("data-case-socket", "open");
       if (attempt > 0) refresh(); // anything missed while disconnected
       attempt = 0;
       checkTimer = setInterval(function () {
@@ -105,6 +107,7 @@
       if (msg.type === "case.version" && String(msg.version) !== currentVersion()) refresh();
     };
     socket.onclose = function (event) {
+      document.body.setAttribute("data-case-socket", "closed");
       clearInterval(checkTimer);
       if (event.code === 4401 || event.code === 4403) return;
       attempt += 1;

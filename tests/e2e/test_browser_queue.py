@@ -112,6 +112,7 @@ def test_counselors_see_a_handoff_arrive_and_only_one_claims_it(platform_factory
         # Jordan reads the case on its own page, and has a second tab of it open to claim from.
         jordan_reading = jordan_ctx.new_page()
         jordan_reading.goto(f"{base}/cases/{case_id}/")
+        jordan_reading.wait_for_selector("body[data-case-socket=open]")
         jordan_case = jordan_ctx.new_page()
         jordan_case.goto(f"{base}/cases/{case_id}/")
         # Jordan and Casey click at the same moment; Jordan's request reaches the console second.
@@ -341,7 +342,8 @@ def test_a_case_moved_away_from_its_holder_leaves_their_open_page(platform_facto
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         sign_in(page, base, "casey")
         page.goto(f"{base}/cases/{case_id}/")
-        page.wait_for_selector("#messages")
+        page.wait_for_selector("body[data-case-socket=open]")
+        assert page.query_selector("#messages") is not None
 
         hand_to(jordan)
         page.wait_for_selector("text=This case is not yours to open")
@@ -350,6 +352,7 @@ def test_a_case_moved_away_from_its_holder_leaves_their_open_page(platform_facto
 
         hand_to(casey)
         page.goto(f"{base}/cases/{case_id}/")
+        page.wait_for_selector("body[data-case-socket=open]")
         page.fill("#notes textarea", "Said her sister is on the way; call back at 22:30")
         hand_to(jordan)
         page.wait_for_selector("text=This case is no longer yours")
