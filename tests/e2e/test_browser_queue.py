@@ -71,6 +71,15 @@ def csp_violations(page) -> list[str]:
     return seen
 
 
+def casey_alone(platform_factory: Any) -> tuple[str, Any, str]:
+    """Debian's Chromium, a platform to post from, Casey (a counselor), and the name of the
+    test database for the daphne the browser talks to."""
+    chromium = chromium_path()
+    platform = platform_factory()
+    make_staff("casey", display_name="Casey")
+    return chromium, platform, connection.settings_dict["NAME"]
+
+
 def sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -180,10 +189,7 @@ def test_a_lost_update_is_healed_by_the_next_heartbeat(platform_factory, monkeyp
 
     from handoff.realtime import broadcast
 
-    chromium = chromium_path()
-    p = platform_factory()
-    make_staff("casey", display_name="Casey")
-    database = connection.settings_dict["NAME"]
+    chromium, p, database = casey_alone(platform_factory)
 
     with daphne(database_name=database) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -221,10 +227,7 @@ def test_an_urgent_case_alerts_until_looked_at_and_keys_move_open_and_claim(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    chromium = chromium_path()
-    p = platform_factory()
-    make_staff("casey", display_name="Casey")
-    database = connection.settings_dict["NAME"]
+    chromium, p, database = casey_alone(platform_factory)
 
     with daphne(database_name=database) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -283,10 +286,7 @@ def test_the_dashboard_reconnects_after_the_console_restarts_and_shows_what_it_m
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    chromium = chromium_path()
-    p = platform_factory()
-    make_staff("casey", display_name="Casey")
-    database = connection.settings_dict["NAME"]
+    chromium, p, database = casey_alone(platform_factory)
     port = free_port()
 
     with sync_playwright() as pw:
