@@ -1,6 +1,7 @@
 """Standard Webhooks signing, in and out, through the `standardwebhooks` package."""
 
 import base64
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 from standardwebhooks import Webhook
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+PLAIN_SECONDS = re.compile(r"[0-9]{1,12}")  # Unix seconds, ASCII digits only
 
 
 def new_secret() -> str:
@@ -20,7 +22,11 @@ def verify(*, body: bytes, headers: Mapping[str, str], secrets_: Iterable[str]) 
     Any malformed header, body or secret counts as a failed verification: the caller answers
     one 401 for every reason, so nothing about which check failed leaks.
     """
-    wanted = {k: v for k, v in headers.items() if k.lower().startswith("webhook-")}
+    wanted = {k.lower(): v for k, v in headers.items() if k.lower().startswith("webhook-")}
+    # The library reads the timestamp as a float and signs its integer part, so "1614265330.5",
+    # "+1614265330" or " 1614265330" would verify with the signature of "1614265330".
+    if not PLAIN_SECONDS.fullmatch(wanted.get("webhook-timestamp", "")):
+        return False
     for secret in secrets_:
         try:
             Webhook(secret).verify(body, wanted, json_parse=False)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connections
 
 from handoff.callbacks.sender import Outcome, callback_attempt, callbacks_due, callbacks_expire
+from handoff.jobs import CaseRun
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,17 @@ def callbacks_sweep_task() -> int:
     """Expire what is past its time; send again what is overdue. Returns how many were sent."""
     expired = callbacks_expire()
     due = callbacks_due(grace_seconds=SWEEP_GRACE_SECONDS, limit=SWEEP_BATCH)
+    # Each callback is attempted by its own task; one that cannot be handed over stays pending
+    # for the next sweep and never holds back the rest.
+    run = CaseRun("callbacks sweep")
     for callback_id in due:
-        callback_dispatch(callback_id)
+        with run.case(callback_id, atomic=False):
+            callback_dispatch(callback_id)
+    run.finish()
+    sent = len(due) - len(run.skipped)
     if expired or due:
-        logger.info("callbacks sweep: %d expired, %d sent again", expired, len(due))
-    return len(due)
+        logger.info("callbacks sweep: %d expired, %d sent again", expired, sent)
+    return sent
 
 
 def callback_dispatch(callback_id: str, *, countdown: float = 0.0) -> None:

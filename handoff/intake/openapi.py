@@ -22,8 +22,9 @@ _SIGNATURE_HEADERS = [
         "name": "webhook-timestamp",
         "in": "header",
         "required": True,
-        "description": "Unix seconds; refused when more than 5 minutes from the console's clock.",
-        "schema": {"type": "string"},
+        "description": "Unix seconds as a plain integer (ASCII digits only); refused when more "
+        "than 5 minutes from the console's clock.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
     },
     {
         "name": "webhook-signature",
@@ -123,7 +124,11 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Platforms hand a consenting person in crisis to human counselors. Every request "
                 "is signed with the Standard Webhooks scheme; GETs sign an empty body. Errors are "
-                "RFC 9457 problem details."
+                "RFC 9457 problem details. Every date-time in a body is bounded: "
+                + schema.DATE_RULE
+                + " Names, relationships, address parts and other single-line fields are "
+                + schema.SINGLE_LINE_RULE
+                + "; transcript text and the consent statement are kept verbatim."
             ),
         },
         "paths": {

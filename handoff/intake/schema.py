@@ -1,11 +1,14 @@
 """The platform API's bodies. These models validate requests *and* generate the OpenAPI document,
 so the two cannot drift apart."""
 
+import json
+import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -14,20 +17,79 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 RiskLevel = Literal["low", "moderate", "high", "imminent"]
 MessageRole = Literal["user", "assistant"]
 
 # Printable text without NUL or other control characters (except tab/newline in free text).
 _NO_CONTROL = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
-_SINGLE_LINE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+
+# What a single-line structured field (a name, an address part, an id) refuses: control
+# characters (C0, DEL, C1 with its line break U+0085), and characters that are invisible or
+# reorder what is around them: soft hyphen, combining grapheme joiner, the Arabic letter mark,
+# the Mongolian vowel separator, zero-width spaces and joiners, the directional marks, embeddings,
+# overrides and isolates, the line and paragraph separators, word joiners and invisible operators,
+# the byte order mark, interlinear annotations and tag characters. Shown, they could make a
+# counselor read a postal code or a name other than the one sent. Free text (the transcript, the
+# consent statement) keeps them verbatim; the case page shows them visibly. The zero-width
+# non-joiner and joiner are part of how Persian and several Indic names are spelled: they pass
+# between two letters, where they cannot reorder anything, and nowhere else.
+INVISIBLE_OR_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f"
+    r"\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    r"|(?<![^\W\d_])[\u200c\u200d]|[\u200c\u200d](?![^\W\d_])"
+)
+SINGLE_LINE_RULE = "one line of visible text: no control, invisible or direction-control characters"
+
+
+def _single_line(value: str) -> str:
+    if INVISIBLE_OR_CONTROL.search(value):
+        raise PydanticCustomError("single_line_text", f"Must be {SINGLE_LINE_RULE}.")
+    return value
+
+
+# Every date a platform sends is bounded: PostgreSQL stores years Python cannot read back (a
+# year-10000 value made a case, and every job that read it, fail), and a date before the
+# platforms existed or ahead of the clock is a sender's bug. FUTURE_SKEW allows for clocks a
+# little ahead of the console's.
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SKEW = timedelta(minutes=10)
+DATE_RULE = (
+    f"An ISO 8601 date-time with its UTC offset, not before {EARLIEST_DATE:%Y-%m-%d} UTC and at "
+    f"most {int(FUTURE_SKEW.total_seconds() // 60)} minutes ahead of the console's clock."
+)
+
+
+def _bounded_date(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past the year 9999 in UTC
+        utc = None
+    if utc is None or not EARLIEST_DATE <= utc <= datetime.now(tz=UTC) + FUTURE_SKEW:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            f"Must be from {EARLIEST_DATE:%Y-%m-%d} UTC to "
+            f"{int(FUTURE_SKEW.total_seconds() // 60)} minutes after the console's clock.",
+        )
+    return utc
+
+
+BoundedDatetime = Annotated[
+    AwareDatetime, AfterValidator(_bounded_date), Field(description=DATE_RULE)
+]
 
 E164 = Annotated[
     str,
     StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$"),
     Field(description="E.164 phone number, e.g. +16145550142", examples=["+16145550142"]),
 ]
-ShortText = Annotated[str, StringConstraints(max_length=200, pattern=_SINGLE_LINE.pattern)]
+ShortText = Annotated[
+    str,
+    StringConstraints(max_length=200),
+    AfterValidator(_single_line),
+    Field(description=f"At most 200 characters; {SINGLE_LINE_RULE}."),
+]
 
 
 class _Strict(BaseModel):
@@ -59,7 +121,7 @@ class Consent(_Open):
     )
     share_profile: bool = False
     share_location: bool = False
-    granted_at: AwareDatetime | None = None
+    granted_at: BoundedDatetime | None = None
     statement: Annotated[str, StringConstraints(max_length=4000, pattern=_NO_CONTROL.pattern)] = ""
 
 
@@ -88,7 +150,13 @@ class Civic(_Open):
     street: ShortText | None = None
     unit: ShortText | None = None
     postal_code: (
-        Annotated[str, StringConstraints(max_length=16, pattern=_SINGLE_LINE.pattern)] | None
+        Annotated[
+            str,
+            StringConstraints(max_length=16),
+            AfterValidator(_single_line),
+            Field(description=f"At most 16 characters; {SINGLE_LINE_RULE}."),
+        ]
+        | None
     ) = None
 
 
@@ -96,7 +164,7 @@ class Geo(_Open):
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
     accuracy_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
-    captured_at: AwareDatetime | None = None
+    captured_at: BoundedDatetime | None = None
 
 
 class Location(_Open):
@@ -116,7 +184,7 @@ class Message(_Strict):
     text: Annotated[
         str, StringConstraints(min_length=1, max_length=20_000, pattern=_NO_CONTROL.pattern)
     ]
-    at: AwareDatetime
+    at: BoundedDatetime
 
 
 class UserMessage(_Strict):
@@ -124,7 +192,29 @@ class UserMessage(_Strict):
     text: Annotated[
         str, StringConstraints(min_length=1, max_length=20_000, pattern=_NO_CONTROL.pattern)
     ]
-    at: AwareDatetime
+    at: BoundedDatetime
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+METADATA_RULE = "finite numbers, and keys and text without control characters"
+
+
+def _metadata_check(value: Any) -> None:
+    """Walk the metadata (iteratively: its depth is the sender's) and refuse what cannot be
+    stored and read back as sent: a number too large for a float (1e999 parses as infinity)
+    and control characters, NUL included, in keys or text."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise PydanticCustomError("metadata_value", f"Metadata must hold {METADATA_RULE}.")
+        if isinstance(item, str) and _CONTROL.search(item):
+            raise PydanticCustomError("metadata_value", f"Metadata must hold {METADATA_RULE}.")
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 class HandoffCreate(_Strict):
@@ -133,13 +223,15 @@ class HandoffCreate(_Strict):
     external_id: Annotated[
         str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
     ] = Field(description="The platform's id for the conversation (printable ASCII, no spaces).")
-    flagged_at: AwareDatetime
+    flagged_at: BoundedDatetime
     risk: Risk
     consent: Consent
     contact: Contact | None = None
     location: Location | None = None
     transcript: Annotated[list[Message], Field(min_length=1, max_length=2000)]
-    metadata: Annotated[dict[str, Any], Field(max_length=50)] = {}
+    metadata: Annotated[
+        dict[str, Any], Field(max_length=50, description=f"Up to 50 keys; {METADATA_RULE}.")
+    ] = {}
 
     @model_validator(mode="after")
     def _consent_gates_data(self) -> "HandoffCreate":
@@ -151,9 +243,8 @@ class HandoffCreate(_Strict):
 
     @field_validator("metadata")
     @classmethod
-    def _metadata_size(cls, value: dict[str, Any]) -> dict[str, Any]:
-        import json
-
+    def _metadata_clean(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _metadata_check(value)
         if len(json.dumps(value)) > 16_384:
             raise ValueError("metadata must be at most 16 KiB of JSON")
         return value
@@ -183,7 +274,9 @@ class HandoffStatusOut(BaseModel):
     external_id: str
     status: HandoffStatus
     queue_position: int | None = Field(description="1-based position while queued, else null")
-    updated_at: datetime
+    updated_at: datetime | None = Field(
+        description="When the case last changed; null only if its stored time cannot be read"
+    )
 
 
 class FieldError(BaseModel):

@@ -227,8 +227,19 @@ def _handoff_insert(
     return handoff
 
 
-def handoff_for_platform(*, platform: Platform, handoff_id: str, lock: bool = False) -> Handoff:
-    qs = Handoff.objects.filter(platform=platform, pk=handoff_id)
+# What the platform endpoints read of a case: nothing personal, and no time but the two the
+# status shows, so a case with a time that cannot be read still takes the person's messages.
+_PLATFORM_COLUMNS = ("id", "platform", "external_id", "status", "claimed_by", "version")
+_STATUS_COLUMNS = (*_PLATFORM_COLUMNS, "tier_rank", "queued_at", "updated_at")
+
+
+def handoff_for_platform(
+    *, platform: Platform, handoff_id: str, lock: bool = False, times: bool = False
+) -> Handoff:
+    """The platform's case (`times`: with its queue time and last change, for the status)."""
+    qs = Handoff.objects.filter(platform=platform, pk=handoff_id).only(
+        *(_STATUS_COLUMNS if times else _PLATFORM_COLUMNS)
+    )
     if lock:
         qs = qs.select_for_update()
     handoff = qs.first()

@@ -12,6 +12,7 @@ from counselors.models import User
 from handoff.access import is_staff_member, is_supervisor
 from handoff.callbacks.services import callback_enqueue
 from handoff.events import event_record
+from handoff.jobs import CaseRun
 from handoff.models import (
     OWNED_STATUSES,
     CallbackEvent,
@@ -176,9 +177,11 @@ def _one_up(tier: str) -> str:
 
 def queue_age() -> int:
     """Flag every waiting case past its tier's target and move it up one tier, once each.
-    Safe to run concurrently: the conditional UPDATE lets one runner flag a case."""
+    Safe to run concurrently: the conditional UPDATE lets one runner flag a case. A case that
+    fails is skipped (handoff.jobs), so it never holds back the others' escalation."""
     now = timezone.now()
     flagged = 0
+    run = CaseRun("queue aging")
     for tier, seconds in settings.QUEUE_TARGET_SECONDS.items():
         due = Handoff.objects.filter(
             status=Status.QUEUED,
@@ -187,7 +190,7 @@ def queue_age() -> int:
             queued_at__lt=now - timedelta(seconds=seconds),
         ).values_list("pk", flat=True)
         for pk in list(due[:500]):
-            with transaction.atomic():
+            with run.case(pk):
                 new_tier = _one_up(tier)
                 updated = Handoff.objects.filter(
                     pk=pk, status=Status.QUEUED, tier=tier, breached_at__isnull=True
@@ -200,7 +203,8 @@ def queue_age() -> int:
                 )
                 if not updated:
                     continue
-                handoff = Handoff.objects.select_related("platform").get(pk=pk)
+                # The event needs the id and the platform; the broadcast reads what it shows.
+                handoff = Handoff.objects.only("id", "platform").get(pk=pk)
                 event_record(
                     handoff=handoff,
                     kind=EventKind.TARGET_BREACHED,
@@ -208,4 +212,5 @@ def queue_age() -> int:
                 )
                 case_changed_on_commit(handoff=handoff, owners=[], breach=True)
                 flagged += 1
+    run.finish()
     return flagged
