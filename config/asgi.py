@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django; websockets through channels, behind auth and origin."""
+"""ASGI entry point: HTTP through Django; websockets through channels, behind origin and auth."""
 
 import gc
 import os
@@ -12,10 +12,10 @@ django.setup(set_prefix=False)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.http import HttpRequest, HttpResponseBase  # noqa: E402
 
+from handoff.realtime.origin import SameOriginValidator  # noqa: E402
 from handoff.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -41,9 +41,7 @@ django_asgi_app = SyncViewsASGIHandler()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -22,6 +24,22 @@ class User(AbstractUser):
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
             ),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.access_follow_role()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
+
+    def access_follow_role(self) -> None:
+        """The role is the one switch: Administrator opens Django's admin site (staff and
+        superuser), any other role closes it, wherever the account is saved (the admin's form,
+        staff_create). Django's own createsuperuser says "administrator" by making a new
+        account a superuser, so there the role follows."""
+        if self._state.adding and self.is_superuser:
+            self.role = Role.ADMIN
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
 
     @property
     def is_supervisor(self) -> bool:

@@ -30,6 +30,15 @@ def can_view_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
     return handoff.claimed_by_id == user.pk
 
 
+def can_export_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
+    """The whole record at once (export, or any other bulk read of personal data): the counselor
+    holding the case, or a supervisor. Reading a waiting case before claiming it is for deciding
+    whether to take it, not for taking its record away."""
+    if not is_staff_member(user):
+        return False
+    return is_supervisor(user) or handoff.claimed_by_id == user.pk
+
+
 def can_act_on_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
     """Release, transfer, record and close: the owner, or a supervisor."""
     if not is_staff_member(user):

@@ -318,6 +318,7 @@ class EventKind(models.TextChoices):
     VIEWED = "viewed", "Viewed"
     VIEWED_PERSONAL = "viewed_personal", "Viewed personal data"
     EXPORTED = "exported", "Exported"
+    ACCESS_REFUSED = "access_refused", "Access refused"
     CONTACT_ATTEMPT = "contact_attempt", "Contact attempt"
     NOTE_ADDED = "note_added", "Note added"
     NOTE_EDITED = "note_edited", "Note edited"

@@ -5,7 +5,9 @@ heals anything the channel layer dropped.
 """
 
 import asyncio
+import contextlib
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -14,9 +16,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
+from counselors.accounts import account_group
 from counselors.models import User
 from counselors.presence import presence_leave, presence_touch
 from handoff.access import can_view_case, is_staff_member, is_supervisor
+from handoff.events import refusal_record
 from handoff.queue import render
 from handoff.realtime import restarts
 from handoff.realtime.broadcast import (
@@ -29,11 +33,18 @@ from handoff.realtime.broadcast import (
     user_group,
 )
 
+logger = logging.getLogger(__name__)
+
 # Close codes the browser understands: 4401 means "sign in again", not "reconnect".
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
-# 1011 (server error): the browser reconnects with backoff and resyncs.
-CLOSE_LAYER_DOWN = 1011
+# Redis unreachable, try again later: the browser reconnects with backoff and resyncs. (Not
+# 1011: the server refuses to send that code on an application's behalf, and raises.)
+CLOSE_LAYER_DOWN = 4503
+# Redis (the channel layer and the sequence) is unreachable: pushes are being lost. The socket
+# stays open; the dashboard says its updates are delayed until a snapshot comes (the process
+# sends one when Redis answers again: realtime.restarts).
+UPDATES_DELAYED = json.dumps({"type": "updates.delayed"})
 
 _snapshot_lock = threading.Lock()
 _snapshot_cache: dict[str, Any] = {"seq": None, "at": 0.0, "text": ""}
@@ -78,7 +89,25 @@ def presence_changed_soon() -> None:
     _presence_task = loop.create_task(_presence_broadcast_later())
 
 
-class QueueConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(AsyncWebsocketConsumer):
+    """Channels subscribes to a socket's own channel before the consumer starts. With Redis
+    unreachable that fails, and the handshake would be answered with a 500; instead the
+    browser hears that updates are delayed, and reconnects later."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except RedisError:
+            if hasattr(self, "channel_name"):
+                raise  # started: the server closes the socket (1011)
+            logger.warning("websocket refused: channel layer unreachable")
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.send", "text": UPDATES_DELAYED})
+                await send({"type": "websocket.close", "code": CLOSE_LAYER_DOWN})
+
+
+class QueueConsumer(LiveConsumer):
     user: User
     joined: list[str]
 
@@ -92,14 +121,20 @@ class QueueConsumer(AsyncWebsocketConsumer):
         # shift's worth of dashboards connect at once. Nothing is missed: the snapshot is taken
         # after joining the groups.
         await self.accept()
-        self.joined = [QUEUE_GROUP, user_group(user.pk)]
+        self.joined = [QUEUE_GROUP, user_group(user.pk), account_group(user.pk)]
         if is_supervisor(user):
             self.joined.append(SUPERVISORS_GROUP)
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
         restarts.watch(self)
-        # One trip to the database thread for the snapshot and the presence record.
-        texts, arrived = await database_sync_to_async(self._arrive)()
+        try:
+            for group in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+            # One trip to the database thread for the snapshot and the presence record.
+            texts, arrived = await database_sync_to_async(self._arrive)()
+        except RedisError:
+            # Nothing would reach this socket: say so, and let the browser try again later.
+            await self.send(text_data=UPDATES_DELAYED)
+            await self.close(code=CLOSE_LAYER_DOWN)
+            return
         for text in texts:
             await self.send(text_data=text)
         if arrived:
@@ -107,8 +142,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         restarts.unwatch(self)
-        for group in getattr(self, "joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await _leave_groups(self, getattr(self, "joined", []))
         if hasattr(self, "user") and await database_sync_to_async(presence_leave)(
             channel_name=self.channel_name
         ):
@@ -124,9 +158,12 @@ class QueueConsumer(AsyncWebsocketConsumer):
             try:
                 arrived, seq = await database_sync_to_async(self._beat)()
             except RedisError:
-                # The channel layer is down too: updates are being lost. Closing makes the
-                # browser reconnect (with backoff) and take a fresh snapshot once it is back.
-                await self.close(code=CLOSE_LAYER_DOWN)
+                # The channel layer is down too: updates are being lost, and the page must not
+                # say "Live". It stays open: a snapshot follows when Redis answers again.
+                await self.updates_delayed()
+                return
+            except AccountClosed:
+                await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             if arrived:
                 presence_changed_soon()
@@ -139,12 +176,32 @@ class QueueConsumer(AsyncWebsocketConsumer):
 
     async def resync(self) -> None:
         """The whole truth again: the queue, this counselor's own cases, who is online."""
-        texts = await database_sync_to_async(self._snapshot_texts)()
+        try:
+            texts = await database_sync_to_async(self._resync_texts)()
+        except RedisError:
+            await self.updates_delayed()
+            return
+        except AccountClosed:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         for text in texts:
             await self.send(text_data=text)
 
+    async def updates_delayed(self) -> None:
+        await self.send(text_data=UPDATES_DELAYED)
+
+    async def account_closed(self, event: dict[str, Any]) -> None:
+        """The account was deactivated (counselors.accounts)."""
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
     def _beat(self) -> tuple[bool, int]:
+        # The close message of a deactivation is lost if the channel layer was down then.
+        _check_active(self.user.pk)
         return presence_touch(user=self.user, channel_name=self.channel_name), current_seq()
+
+    def _resync_texts(self) -> list[str]:
+        _check_active(self.user.pk)
+        return self._snapshot_texts()
 
     def _arrive(self) -> tuple[list[str], bool]:
         texts = self._snapshot_texts()
@@ -169,7 +226,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
 
-class CaseConsumer(AsyncWebsocketConsumer):
+class CaseConsumer(LiveConsumer):
     """Tells an open case page that its case changed; the page fetches the new state itself
     (a case is open on one or two screens, so rendering per socket is fine here)."""
 
@@ -185,14 +242,21 @@ class CaseConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = case_group(handoff_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.account = account_group(user.pk)
+        self.user_id = user.pk
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self.channel_layer.group_add(self.account, self.channel_name)
+        except RedisError:
+            await self.close(code=CLOSE_LAYER_DOWN)  # refused for now; the page tries again
+            return
         await self.accept()
         restarts.watch(self)
 
     async def disconnect(self, code: int) -> None:
         restarts.unwatch(self)
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await _leave_groups(self, [self.group, self.account])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """The page asks now and then which version the case is at: a push lost on the way
@@ -206,16 +270,46 @@ class CaseConsumer(AsyncWebsocketConsumer):
 
     async def resync(self) -> None:
         """Which version the case is at: the page fetches its changing part if it drew another."""
-        version = await database_sync_to_async(_version_of)(self.group.removeprefix("case."))
+        try:
+            version = await database_sync_to_async(_version_of)(
+                self.group.removeprefix("case."), self.user_id
+            )
+        except AccountClosed:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         await self.send(text_data=json.dumps({"type": "case.version", "version": version}))
+
+    async def updates_delayed(self) -> None:
+        """The case page has no connection badge; its periodic check and the resync after
+        Redis answers again bring it up to date."""
 
     async def case_changed(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps({"type": "case.changed", "version": event["version"]}))
 
+    async def account_closed(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
-def _version_of(handoff_id: str) -> int | None:
+
+async def _leave_groups(consumer: AsyncWebsocketConsumer, groups: list[str]) -> None:
+    # With Redis gone the subscriptions are gone with it; the socket's own cleanup goes on.
+    with contextlib.suppress(RedisError):
+        for group in groups:
+            await consumer.channel_layer.group_discard(group, consumer.channel_name)
+
+
+class AccountClosed(Exception):
+    """The socket's account was deactivated since it connected."""
+
+
+def _check_active(user_id: int) -> None:
+    if not User.objects.filter(pk=user_id, is_active=True).exists():
+        raise AccountClosed
+
+
+def _version_of(handoff_id: str, user_id: int) -> int | None:
     from handoff.models import Handoff
 
+    _check_active(user_id)
     return Handoff.objects.filter(pk=handoff_id).values_list("version", flat=True).first()
 
 
@@ -223,4 +317,9 @@ def _may_view(user: User, handoff_id: str) -> bool:
     from handoff.models import Handoff
 
     handoff = Handoff.objects.filter(pk=handoff_id).first()
-    return handoff is not None and can_view_case(user, handoff)
+    if handoff is None:
+        return False
+    if not can_view_case(user, handoff):
+        refusal_record(handoff=handoff, actor=user, door="ws-case")
+        return False
+    return True

@@ -1,16 +1,19 @@
-"""The sockets this process serves, and what they need when Redis restarts.
+"""The sockets this process serves, and what they need when Redis goes away or restarts.
 
 Redis keeps nothing on disk here. A restart drops every subscription, the channel layer takes
 about a second to subscribe again, and whatever was published in between is lost without a trace
 while the sockets stay open. So a process serving dashboards or case pages watches Redis's run_id
-(new at every start of the server); when it changes, it waits until its own subscriptions are back
-and then resyncs each socket: a dashboard gets a fresh snapshot, a case page the version its case
-is at. The browsers' own periodic checks stay as a second line.
+(new at every start of the server). While Redis does not answer, each socket is told its updates
+are delayed (a dashboard stops saying "Live"). When Redis answers again after that, or with a new
+run_id, the process waits until its own subscriptions are back and then resyncs each socket: a
+dashboard gets a fresh snapshot (and says "Live" again), a case page the version its case is at.
+The browsers' own periodic checks stay as a second line.
 """
 
 import asyncio
 import logging
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -28,6 +31,8 @@ class Socket(Protocol):
     channel_name: str
 
     async def resync(self) -> None: ...
+
+    async def updates_delayed(self) -> None: ...
 
 
 _sockets: "weakref.WeakSet[Socket]" = weakref.WeakSet()
@@ -56,17 +61,23 @@ async def _watch(url: str) -> None:
     # Any: the installed stubs (types-redis 4.6) predate redis-py 5's aclose().
     client: Any = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     seen: str | None = None
+    down = False
     try:
         while True:
             try:
                 run_id = str((await client.info("server"))["run_id"])
             except RedisError:
-                # Down: a dashboard's heartbeat closes its socket (1011) and it comes back with
-                # a snapshot of its own. Keep the last id to compare once Redis answers.
+                # Down: pushes are lost until it is back. Keep the last id to compare then.
                 run_id = None
-            if run_id is not None:
-                if seen is not None and run_id != seen:
+            if run_id is None:
+                if not down:
+                    down = True
+                    await _tell_all("updates delayed", lambda socket: socket.updates_delayed())
+            else:
+                # Back after an outage (what was published meanwhile is gone), or restarted.
+                if down or (seen is not None and run_id != seen):
                     await _resync_all(client)
+                down = False
                 seen = run_id
             await asyncio.sleep(WATCH_INTERVAL_S)
     finally:
@@ -74,7 +85,7 @@ async def _watch(url: str) -> None:
 
 
 async def _resync_all(client: Any) -> None:
-    logger.warning("Redis restarted: resyncing %d socket(s) of this process", len(_sockets))
+    logger.warning("Redis back or restarted: resyncing %d socket(s) of this process", len(_sockets))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + RESUBSCRIBE_LIMIT_S
     # The layer subscribes everything of this process again in one command on one connection:
@@ -91,8 +102,12 @@ async def _resync_all(client: Any) -> None:
         except RedisError:
             pass
         await asyncio.sleep(0.05)
+    await _tell_all("resync after a Redis outage", lambda socket: socket.resync())
+
+
+async def _tell_all(what: str, call: Callable[[Socket], Awaitable[None]]) -> None:
     for socket in list(_sockets):
         try:
-            await socket.resync()
+            await call(socket)
         except Exception as exc:  # one socket's failure must not keep the others stale
-            logger.warning("resync after a Redis restart not sent (%s)", type(exc).__name__)
+            logger.warning("%s not sent (%s)", what, type(exc).__name__)

@@ -33,11 +33,17 @@
   // An update already numbered may still be on its way when a heartbeat is answered.
   var SEQ_GRACE_MS = 3000;
 
+  var DELAYED = "Updates delayed — reconnecting. The queue below may be out of date.";
+  var delayed = false; // the server said pushes are being lost; a snapshot ends it
+
+  // "Live" only once a snapshot has been drawn and while the server says its pushes get
+  // through: an open socket alone proves nothing (with Redis down it stays open, silent).
   function setConnection(state, text) {
     connEl.setAttribute("data-state", state);
     connEl.textContent = text;
     // Without a live socket an empty queue means "nothing known", not "nobody waiting".
-    var stale = state === "offline" || state === "signed-out" || (state === "connecting" && attempt > 0);
+    var stale = state === "offline" || state === "signed-out" || state === "delayed" ||
+      (state === "connecting" && attempt > 0);
     document.body.classList.toggle("queue-stale", stale);
   }
 
@@ -132,6 +138,8 @@
       noteUrgent(tr, previous[tr.getAttribute("data-id")] === undefined);
     });
     resyncPending = false;
+    delayed = false;
+    setConnection("live", "Live");
     restoreSelection();
     afterChange();
     if (window.htmx) window.htmx.process(rowsEl);
@@ -181,7 +189,10 @@
   // than an update takes to arrive means a push was lost; ahead of it, that the sequence
   // restarted (a Redis restart). Either way the snapshot is the truth.
   function checkSeq(seq) {
-    if (typeof seq !== "number" || lastSeq === null) return;
+    if (typeof seq !== "number") return;
+    // Redis answers again: the snapshot the server sends then may have been missed.
+    if (delayed) { requestResync(); return; }
+    if (lastSeq === null) return;
     if (seq < lastSeq) { requestResync(); return; }
     if (seq === lastSeq) return;
     setTimeout(function () {
@@ -212,6 +223,11 @@
       case "queue.presence": presenceEl.innerHTML = msg.html; break;
       case "queue.alert": showAlert(msg.text); break;
       case "heartbeat.ack": checkSeq(msg.seq); break;
+      case "updates.delayed":
+        delayed = true;
+        resyncPending = false; // a resync asked for now is answered with this instead
+        setConnection("delayed", DELAYED);
+        break;
       default: break;
     }
   }
@@ -231,8 +247,7 @@
     setConnection("connecting", attempt ? "Reconnecting…" : "Connecting…");
     socket.onopen = function () {
       attempt = 0;
-      setConnection("live", "Live");
-      heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
+      heartbeatTimer = setInterval(beat, HEARTBEAT_MS); // "Live" comes with the snapshot
     };
     socket.onmessage = onMessage;
     socket.onclose = function (event) {
@@ -245,7 +260,9 @@
       attempt += 1;
       // Exponential backoff with jitter, so a restarted server is not stampeded.
       var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-      setConnection("offline", "Connection lost: reconnecting in " + Math.round(delay / 1000) + " s. The queue below may be out of date.");
+      var seconds = Math.round(delay / 1000);
+      if (delayed) setConnection("delayed", "Updates delayed — reconnecting in " + seconds + " s. The queue below may be out of date.");
+      else setConnection("offline", "Connection lost: reconnecting in " + seconds + " s. The queue below may be out of date.");
       setTimeout(connect, delay);
     };
   }

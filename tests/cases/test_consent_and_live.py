@@ -65,7 +65,11 @@ async def test_a_message_during_contact_reaches_the_open_case_page(platform_fact
     comm = WebsocketCommunicator(
         application,
         f"/ws/cases/{world.case_id}/",
-        headers=[(b"cookie", f"sessionid={cookie}".encode()), (b"origin", b"http://127.0.0.1")],
+        headers=[
+            (b"cookie", f"sessionid={cookie}".encode()),
+            (b"origin", b"http://127.0.0.1"),
+            (b"host", b"127.0.0.1"),
+        ],
     )
     assert (await comm.connect())[0]
 
@@ -105,6 +109,7 @@ async def test_a_message_during_contact_reaches_the_open_case_page(platform_fact
         headers=[
             (b"cookie", f"sessionid={await sync_to_async(session_cookie)(stranger)}".encode()),
             (b"origin", b"http://127.0.0.1"),
+            (b"host", b"127.0.0.1"),
         ],
     )
     assert not (await other.connect())[0]
