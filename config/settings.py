@@ -208,6 +208,9 @@ FIELD_ENCRYPTION_KEYS = _encryption_keys()
 # redis-py caps a pool at 100 connections and raises rather than waits; a daphne process with
 # hundreds of dashboards needs more.
 REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", default=1000)
+# Begins every key the console keeps in Redis (handoff.redis.key and the channel layer's), so
+# that two consoles can share one Redis.
+CHANNEL_PREFIX = env_str("CHANNEL_PREFIX", "handoff")
 
 if REDIS_URL:
     # Redis pub/sub: a group message is published once and each process hands it to all of its
@@ -230,7 +233,7 @@ if REDIS_URL:
                         "retry_on_error": [RedisConnectionError],
                     }
                 ],
-                "prefix": env_str("CHANNEL_PREFIX", "handoff"),
+                "prefix": CHANNEL_PREFIX,
             },
         }
     }

@@ -17,3 +17,9 @@ def redis_client() -> "redis.Redis[bytes]":
         # After a Redis restart the pooled connections are dead: one more try on a new one.
         retry_on_error=[redis.exceptions.ConnectionError],
     )
+
+
+def key(name: str) -> str:
+    """The Redis key for `name`, in this console's namespace: consoles sharing a Redis differ
+    by CHANNEL_PREFIX."""
+    return f"{settings.CHANNEL_PREFIX}:{name}"

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 QUEUE_GROUP = "queue"
 SUPERVISORS_GROUP = "supervisors"
-SEQ_KEY = "handoff:queue:seq"
+SEQ_KEY = "queue:seq"  # under the console's prefix: handoff.redis.key
 _local_seq = itertools.count(1)
 _local_last = 0
 
@@ -50,10 +50,10 @@ return redis.call('incrby', KEYS[1], ARGV[2])
 
 
 def _redis_seq(count: int) -> int:
-    from handoff.redis import redis_client
+    from handoff.redis import key, redis_client
 
     script = _seq_script(redis_client())
-    return int(script(keys=[SEQ_KEY], args=[time.time_ns() // 1000, count]))
+    return int(script(keys=[key(SEQ_KEY)], args=[time.time_ns() // 1000, count]))
 
 
 @functools.cache
