@@ -13,6 +13,9 @@ export SECRET_KEY="test-only-secret-key-not-for-production"
 # A fixed test key: the tests check that columns hold ciphertext, not which ciphertext.
 export FIELD_ENCRYPTION_KEYS="test:ZmRlLXRlc3Qta2V5LW9ubHktMzItYnl0ZXMtbG9uZyE="
 export TESTING=1
+# Redis pub/sub channels are shared by every database number on a server: a run of its own
+# prefix hears only its own pushes, whatever else uses the same Redis.
+export CHANNEL_PREFIX="${CHANNEL_PREFIX:-test$$}"
 
 echo "== ruff check";   uv run --frozen ruff check .
 echo "== ruff format";  uv run --frozen ruff format --check .

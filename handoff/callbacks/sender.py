@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -20,7 +21,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from handoff.models import Callback, CallbackAttempt, CallbackStatus
+from handoff.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus, Handoff
+from handoff.realtime.broadcast import CaseChange, cases_changed_on_commit
 from handoff.signing import sign_headers
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,24 @@ def backoff_seconds(attempts: int) -> float:
     10% jitter so callbacks that failed together do not all retry in the same instant."""
     delay = min(BACKOFF_BASE_SECONDS * 2.0 ** min(max(attempts - 1, 0), 20), BACKOFF_CAP_SECONDS)
     return delay + random.uniform(0, delay / 10)  # noqa: S311 - jitter, not a secret
+
+
+def _relay_status_changed(handoff_ids: list[Any]) -> None:
+    """A relayed message's callback was delivered or given up: its open case page shows "sent"
+    or "failed" without a reload. The case's version moves with it, so a page that missed the
+    push catches up at its next check. In the caller's transaction."""
+    if not handoff_ids:
+        return
+    Handoff.objects.filter(pk__in=handoff_ids).update(version=F("version") + 1)
+    cases_changed_on_commit(
+        [CaseChange(str(pk), event="handoff.relay_status", shown=None) for pk in handoff_ids]
+    )
+
+
+def _settled(callback: Callback, updated: int) -> None:
+    """`updated` rows of this callback left pending just now (0: another worker was first)."""
+    if updated and callback.event == CallbackEvent.MESSAGE:
+        _relay_status_changed([callback.handoff_id])
 
 
 def _claim(callback_id: str) -> Callback | None:
@@ -98,9 +118,11 @@ def callback_attempt(callback_id: str) -> AttemptResult:
         return AttemptResult(Outcome.SKIPPED)
     if not callback.platform.callback_url:
         # The URL was removed since the callback was written: nowhere to send it.
-        Callback.objects.filter(pk=callback.pk, status=CallbackStatus.PENDING).update(
-            status=CallbackStatus.NO_URL
-        )
+        with transaction.atomic():
+            updated = Callback.objects.filter(pk=callback.pk, status=CallbackStatus.PENDING).update(
+                status=CallbackStatus.NO_URL
+            )
+            _settled(callback, updated)
         logger.info("callback %s: platform has no callback URL", callback.pk)
         return AttemptResult(Outcome.NO_URL)
 
@@ -121,10 +143,10 @@ def callback_attempt(callback_id: str) -> AttemptResult:
         )
         pending = Callback.objects.filter(pk=callback.pk, status=CallbackStatus.PENDING)
         if not error:
-            pending.update(status=CallbackStatus.DELIVERED, delivered_at=now)
+            _settled(callback, pending.update(status=CallbackStatus.DELIVERED, delivered_at=now))
             result = AttemptResult(Outcome.DELIVERED)
         elif now >= callback.expires_at:
-            pending.update(status=CallbackStatus.EXPIRED)
+            _settled(callback, pending.update(status=CallbackStatus.EXPIRED))
             result = AttemptResult(Outcome.EXPIRED)
         else:
             delay = backoff_seconds(number)
@@ -157,6 +179,12 @@ def callbacks_due(*, grace_seconds: float, limit: int) -> list[str]:
 def callbacks_expire() -> int:
     """Stop trying callbacks past their expiry that are not being attempted right now."""
     now = timezone.now()
-    return Callback.objects.filter(
+    expiring = Callback.objects.filter(
         status=CallbackStatus.PENDING, expires_at__lte=now, next_attempt_at__lte=now
-    ).update(status=CallbackStatus.EXPIRED)
+    )
+    with transaction.atomic():
+        relays = expiring.filter(event=CallbackEvent.MESSAGE).select_for_update()
+        cases = list(set(relays.values_list("handoff_id", flat=True)))
+        expired = expiring.update(status=CallbackStatus.EXPIRED)
+        _relay_status_changed(cases)
+    return expired

@@ -95,8 +95,8 @@ class DispatchUpdateForm(forms.Form):
 
 
 class EmergencyCallForm(forms.Form):
-    center = forms.IntegerField(required=False)
-    center_name = forms.CharField(required=False, max_length=200, label="Center (entered by hand)")
+    center = forms.IntegerField(required=False, label="From the directory")
+    center_name = forms.CharField(required=False, max_length=200, label="Or by hand: the center")
     center_number = forms.CharField(required=False, max_length=20, label="Number dialed")
     dialed_at = _dt(label="Dialed at")
     answered_at = _dt(required=False, label="Answered at")

@@ -1,28 +1,34 @@
 """The case page and its actions. Thin: forms parse, services decide, the page re-renders with
 the service's refusal beside the field it concerns."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.db import DataError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from counselors.models import Role, User
-from handoff.access import can_act_on_case, can_view_case, is_supervisor
+from handoff.access import can_act_on_case, can_export_case, can_view_case, is_supervisor
 from handoff.cases import forms as case_forms
+from handoff.dbtypes import is_unreadable
 from handoff.decorators import staff_required
-from handoff.directory.services import emergency_center_for, mobile_crisis_teams_for
+from handoff.directory.services import mobile_crisis_teams_for
 from handoff.dispositions import services
 from handoff.dispositions.models import Note
 from handoff.dispositions.script import call_script, latest_summary
-from handoff.events import event_record
+from handoff.events import event_record, refusal_record, view_record_shared
 from handoff.models import Consent, EventKind, Handoff, Status
 from handoff.queue.selectors import colleagues_for_transfer
+from handoff.summary.services import evidence_seqs
 from handoff.types import StaffRequest
+
+logger = logging.getLogger(__name__)
 
 FORM_CLASSES: dict[str, type[forms.Form]] = {
     "attempt_form": case_forms.ContactAttemptForm,
@@ -43,10 +49,20 @@ def _case_or_404(handoff_id: UUID) -> Handoff:
     return handoff
 
 
-def _refused_page(request: StaffRequest, handoff: Handoff) -> HttpResponse:
-    return render(
-        request, "cases/refused.html", {"case": handoff, "owner": handoff.claimed_by}, status=403
-    )
+def _refused_page(request: StaffRequest, handoff: Handoff, *, export: bool = False) -> HttpResponse:
+    _refusal_trace(request, handoff)
+    context = {"case": handoff, "owner": handoff.claimed_by, "export": export}
+    return render(request, "cases/refused.html", context, status=403)
+
+
+def _door(request: StaffRequest) -> str:
+    """Which door a trace names: the URL's name (case-detail, case-live, case-note, ...)."""
+    match = request.resolver_match
+    return (match.url_name if match else None) or "unknown"
+
+
+def _refusal_trace(request: StaffRequest, handoff: Handoff) -> None:
+    refusal_record(handoff=handoff, actor=request.user, door=_door(request))
 
 
 def suggested_indicators(summary: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -79,7 +95,10 @@ def case_context(
     request: StaffRequest, handoff: Handoff, bound: dict[str, forms.Form] | None = None
 ) -> dict[str, Any]:
     consent = Consent.objects.filter(handoff=handoff).first()
+    messages = list(handoff.messages.select_related("callback", "author").order_by("seq"))
     summary = latest_summary(handoff)
+    if summary:
+        summary = evidence_seqs(summary, messages)  # evidence links point at the quoted message
     personal = personal_data(handoff, consent)
     if personal["contact"] or personal["location"]:
         event_record(
@@ -97,12 +116,11 @@ def case_context(
         "consent": consent,
         "summary": summary,
         **personal,
-        "messages_list": list(
-            handoff.messages.select_related("callback", "author").order_by("seq")
-        ),
+        "messages_list": messages,
         "can_act": can_act_on_case(request.user, handoff),
         "is_owner": handoff.claimed_by_id == request.user.pk,
         "is_supervisor": is_supervisor(request.user),
+        "can_export": can_export_case(request.user, handoff),
         "colleagues": list(colleagues_for_transfer(exclude=request.user)),
         "notes": [n for n in notes if n.pk not in superseded],
         "note_history": [n for n in notes if n.pk in superseded],
@@ -134,11 +152,43 @@ def case_context(
 @require_GET
 @staff_required
 def case_detail(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
-    handoff = _case_or_404(handoff_id)
-    if not can_view_case(request.user, handoff):
-        return _refused_page(request, handoff)
-    event_record(handoff=handoff, kind=EventKind.VIEWED, actor=request.user)
-    return render(request, "cases/detail.html", case_context(request, handoff))
+    try:
+        # In one transaction, so a read that fails leaves the connection usable for the answer.
+        with transaction.atomic():
+            handoff = _case_or_404(handoff_id)
+            if not can_view_case(request.user, handoff):
+                return _refused_page(request, handoff)
+            event_record(handoff=handoff, kind=EventKind.VIEWED, actor=request.user)
+            context = case_context(request, handoff)
+            context["unreadable_times"] = _has_unreadable_times(context)
+            return render(request, "cases/detail.html", context)
+    except (DataError, OverflowError) as exc:
+        # A stored time Python cannot hold, where handoff/dbtypes.py did not catch it: the
+        # counselor is told what is wrong instead of getting an error page; logged by id only.
+        logger.error("case %s: page not shown (%s)", handoff_id, type(exc).__name__)
+        return render(request, "cases/unreadable.html", {"case_id": handoff_id})
+
+
+# Every time the case page shows, for the notice that one of them could not be read.
+_CASE_TIMES = (
+    "flagged_at",
+    "received_at",
+    "queued_at",
+    "updated_at",
+    "claimed_at",
+    "closed_at",
+    "withdrawn_at",
+    "breached_at",
+)
+
+
+def _has_unreadable_times(context: dict[str, Any]) -> bool:
+    case = context["case"]
+    consent = context.get("consent")
+    times = [getattr(case, name) for name in _CASE_TIMES]
+    times += [consent.granted_at] if consent else []
+    times += [m.at for m in context.get("messages_list", [])]
+    return any(is_unreadable(t) for t in times)
 
 
 @require_GET
@@ -148,6 +198,8 @@ def case_live(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     handoff = _case_or_404(handoff_id)
     if not can_view_case(request.user, handoff):
         return _refused_page(request, handoff)
+    # The transcript again: a view, shared with the page load and other refreshes near it.
+    view_record_shared(handoff=handoff, actor=request.user, door=_door(request))
     context = {
         "case": handoff,
         "messages_list": list(
@@ -172,6 +224,7 @@ def _action(
     handoff = _case_or_404(handoff_id)
     if not can_act_on_case(request.user, handoff) and form_name != "amend_form":
         if can_view_case(request.user, handoff):
+            _refusal_trace(request, handoff)
             form.add_error(None, "Only the counselor holding this case, or a supervisor, can act.")
             return _rerender(request, handoff, form_name, form, template, 403)
         return _refused_page(request, handoff)
@@ -198,6 +251,8 @@ def _rerender(
     if template == "cases/emergency.html":
         context = emergency_context(request, handoff)
     else:
+        # The page again, transcript and all: a view, shared with the page load before the post.
+        view_record_shared(handoff=handoff, actor=request.user, door=_door(request))
         context = case_context(request, handoff)
     context[form_name] = form
     context["form_errors_in"] = form_name
@@ -350,7 +405,7 @@ def dispatch_update(request: StaffRequest, handoff_id: UUID, dispatch_id: int) -
 def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
     consent = Consent.objects.filter(handoff=handoff).first()
     personal = personal_data(handoff, consent)
-    match = emergency_center_for(location=personal["location"])
+    match = services.emergency_center_suggested(handoff=handoff)
     event_record(
         handoff=handoff,
         kind=EventKind.VIEWED_PERSONAL,
@@ -370,7 +425,11 @@ def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]
                 "display_name", "username"
             )
         ),
-        "call_form": case_forms.EmergencyCallForm(),
+        # The suggestion is chosen unless the counselor picks another center or types one.
+        "call_form": case_forms.EmergencyCallForm(
+            initial={"center": match.center.pk if match.center else None}
+        ),
+        "centers": services.emergency_center_choices(match=match),
         "can_act": can_act_on_case(request.user, handoff),
     }
 
@@ -459,8 +518,8 @@ def export(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     """The case record as plain text, with what the person did not consent to share left out
     (and saying so)."""
     handoff = _case_or_404(handoff_id)
-    if not can_view_case(request.user, handoff):
-        return _refused_page(request, handoff)
+    if not can_export_case(request.user, handoff):
+        return _refused_page(request, handoff, export=True)
     consent = Consent.objects.filter(handoff=handoff).first()
     context = case_context(request, handoff)
     event_record(

@@ -18,6 +18,7 @@ from counselors.models import User
 from handoff.access import can_act_on_case, is_supervisor
 from handoff.callbacks.services import callback_enqueue
 from handoff.directory.models import EmergencyCenter, MobileCrisisTeam
+from handoff.directory.services import CenterMatch, emergency_center_for
 from handoff.dispositions.models import (
     DISPATCH_FINAL,
     Amendment,
@@ -35,9 +36,11 @@ from handoff.dispositions.models import (
     RiskAssessment,
 )
 from handoff.events import event_record
+from handoff.jobs import CaseRun
 from handoff.models import (
     OWNED_STATUSES,
     CallbackEvent,
+    Consent,
     EventKind,
     Handoff,
     Outcome,
@@ -287,6 +290,26 @@ def _close_checks(handoff: Handoff, request: CloseRequest) -> dict[str, str]:
     return errors
 
 
+def _still_open(handoff: Handoff) -> str:
+    """Why the case cannot close yet, or "". Nobody looks at a closed case again, so a team on
+    its way, or a 911 call not yet known to have reached the person, would be forgotten there:
+    its result must be recorded first (a team's final status, or the call's confirmation, then
+    closes the case itself)."""
+    dispatch = handoff.dispatches.exclude(status__in=DISPATCH_FINAL).first()
+    if dispatch is not None:
+        return (
+            f"The mobile crisis team ({dispatch.team_name}) is still "
+            f"{dispatch.get_status_display().lower()}. Record its status first (completed or "
+            "cancelled, with its result): that closes the case."
+        )
+    if handoff.emergency_calls.filter(contact_confirmed__isnull=True).exists():
+        return (
+            "An emergency call awaits confirmation that services reached the person. Record "
+            "it first: that closes the case."
+        )
+    return ""
+
+
 def _close(
     handoff: Handoff,
     *,
@@ -295,6 +318,10 @@ def _close(
     details: dict[str, Any],
     safety_plan: dict[str, str] | None = None,
 ) -> Disposition:
+    """Close the locked case. Refused (the caller's transaction then rolls back whole) while
+    anything it set going is unresolved."""
+    if reason := _still_open(handoff):
+        raise Refused({"outcome": reason})
     now = timezone.now()
     disposition = Disposition.objects.create(
         handoff=handoff,
@@ -399,7 +426,8 @@ def dispatch_update(
     note: str = "",
     result: str = "",
 ) -> MobileCrisisDispatch:
-    """A status from the team. Completed or cancelled with its result closes the case."""
+    """A status from the team. Completed or cancelled with its result closes the case, unless
+    an emergency call still awaits confirmation: that confirmation then closes it."""
     if status not in DispatchStatus.values or status == DispatchStatus.REQUESTED:
         raise Refused({"status": "Choose the team's new status."})
     final = status in DISPATCH_FINAL
@@ -428,7 +456,7 @@ def dispatch_update(
             actor=counselor,
             data={"dispatch": dispatch.pk, "status": status},
         )
-        if final:
+        if final and not _still_open(handoff):
             _close(
                 handoff,
                 counselor=counselor,
@@ -463,12 +491,37 @@ class EmergencyCallRecord:
     supervisor_consulted_id: int | None
 
 
+def emergency_center_suggested(*, handoff: Handoff) -> CenterMatch:
+    """The directory's center for the location the person consented to share: shown on the
+    emergency screen, and kept with the call the counselor records."""
+    consent = Consent.objects.filter(handoff=handoff).first()
+    return emergency_center_for(
+        location=handoff.location if consent and consent.share_location else None
+    )
+
+
+def emergency_center_choices(*, match: CenterMatch) -> list[EmergencyCenter]:
+    """The centers a counselor may call instead of the suggestion (a directory entry can be
+    stale): those of its state, or every active one when there is no suggestion."""
+    centers = EmergencyCenter.objects.filter(active=True)
+    if match.center is not None:
+        centers = centers.filter(state=match.center.state)
+    return list(centers.order_by("state", "name"))
+
+
 def _call_checks(
     record: EmergencyCallRecord,
 ) -> tuple[EmergencyCenter | None, User | None, dict[str, str]]:
     errors: dict[str, str] = {}
     center = None
-    if record.center_id:
+    typed = record.center_name.strip() or record.center_number.strip()
+    if record.center_id and typed:
+        # Which one was dialed must be beyond doubt in the record.
+        errors["center"] = (
+            "Choose a center from the directory, or choose “not in the directory” and enter "
+            "the center you called by hand; not both."
+        )
+    elif record.center_id:
         center = EmergencyCenter.objects.filter(pk=record.center_id, active=True).first()
         if center is None:
             errors["center"] = "That emergency center is not in the directory."
@@ -499,7 +552,8 @@ def emergency_call_record(
     *, handoff_id: Any, counselor: User, record: EmergencyCallRecord
 ) -> EmergencyCall:
     """Record a call the counselor placed by hand. The case then awaits confirmation that
-    emergency services reached the person."""
+    emergency services reached the person. The directory's suggestion is kept beside the center
+    called: a counselor overriding it is how a stale entry comes to light."""
     center, consulted, errors = _call_checks(record)
     if errors:
         raise Refused(errors)
@@ -507,6 +561,7 @@ def emergency_call_record(
     assert record.person_consented is not None
     with transaction.atomic():
         handoff = _locked(handoff_id, counselor)
+        suggested = emergency_center_suggested(handoff=handoff).center
         call = EmergencyCall.objects.create(
             handoff=handoff,
             counselor=counselor,
@@ -531,7 +586,18 @@ def emergency_call_record(
             data={
                 "call": call.pk,
                 "center": call.center_name,
+                "number": call.center_number,
                 "from_directory": center is not None,
+                "suggested": (
+                    {
+                        "center": suggested.pk,
+                        "name": suggested.name,
+                        "number": suggested.emergency_line,
+                    }
+                    if suggested
+                    else None
+                ),
+                "overridden": suggested is not None and center != suggested,
                 "person_consented": record.person_consented,
                 "supervisor_consulted": consulted.pk if consulted else None,
             },
@@ -585,27 +651,33 @@ def emergency_confirmations_overdue() -> int:
 
     cutoff = timezone.now() - timedelta(minutes=settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES)
     flagged = 0
+    run = CaseRun("emergency confirmations overdue")
     due = EmergencyCall.objects.filter(
         contact_confirmed__isnull=True, overdue_flagged_at__isnull=True, recorded_at__lt=cutoff
-    ).values_list("pk", flat=True)
-    for pk in list(due[:200]):
-        with transaction.atomic():
+    ).values_list("pk", "handoff_id")
+    for pk, handoff_id in list(due[:200]):
+        with run.case(handoff_id):
             if not EmergencyCall.objects.filter(pk=pk, overdue_flagged_at__isnull=True).update(
                 overdue_flagged_at=timezone.now()
             ):
                 continue
-            call = EmergencyCall.objects.select_related("handoff").get(pk=pk)
             event_record(
-                handoff=call.handoff,
+                handoff=_event_target(handoff_id),
                 kind=EventKind.CONFIRMATION_OVERDUE,
                 data={"call": pk, "minutes": settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES},
             )
             minutes = settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES
-            text = f"Emergency call not confirmed after {minutes} min: case {call.handoff_id}."
-            alert = {"type": "queue.alert", "text": _alert_json(text, str(call.handoff_id))}
+            text = f"Emergency call not confirmed after {minutes} min: case {handoff_id}."
+            alert = {"type": "queue.alert", "text": _alert_json(text, str(handoff_id))}
             transaction.on_commit(partial(send, SUPERVISORS_GROUP, alert))
             flagged += 1
+    run.finish()
     return flagged
+
+
+def _event_target(handoff_id: Any) -> Handoff:
+    """What a job's event needs of its case (id and platform): none of its times are read."""
+    return Handoff.objects.only("id", "platform").get(pk=handoff_id)
 
 
 def _alert_json(text: str, case_id: str) -> str:
@@ -624,27 +696,28 @@ def follow_ups_remind() -> int:
 
     now = timezone.now()
     reminded = 0
+    run = CaseRun("follow-up reminders")
     online = set(online_staff().values_list("pk", flat=True))
-    for pk in list(
+    for pk, handoff_id, counselor_id in list(
         FollowUp.objects.filter(
             due_at__lte=now, reminded_at__isnull=True, done_at__isnull=True
-        ).values_list("pk", flat=True)[:200]
+        ).values_list("pk", "handoff_id", "counselor_id")[:200]
     ):
-        with transaction.atomic():
+        with run.case(handoff_id):
             if not FollowUp.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
-            follow_up = FollowUp.objects.select_related("handoff").get(pk=pk)
-            to_floor = follow_up.counselor_id not in online
+            to_floor = counselor_id not in online
             event_record(
-                handoff=follow_up.handoff,
+                handoff=_event_target(handoff_id),
                 kind=EventKind.FOLLOW_UP_DUE,
-                data={"follow_up": pk, "to": "floor" if to_floor else follow_up.counselor_id},
+                data={"follow_up": pk, "to": "floor" if to_floor else counselor_id},
             )
-            group = QUEUE_GROUP if to_floor else user_group(follow_up.counselor_id)
-            text = f"Follow-up due now for case {follow_up.handoff_id}."
-            alert = {"type": "queue.alert", "text": _alert_json(text, str(follow_up.handoff_id))}
+            group = QUEUE_GROUP if to_floor else user_group(counselor_id)
+            text = f"Follow-up due now for case {handoff_id}."
+            alert = {"type": "queue.alert", "text": _alert_json(text, str(handoff_id))}
             transaction.on_commit(partial(send, group, alert))
             reminded += 1
+    run.finish()
     return reminded
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from handoff.events import event_build, event_record
+from handoff.jobs import CaseRun
 from handoff.models import (
     OPEN_STATUSES,
     EventKind,
@@ -148,17 +149,56 @@ def _build_batch(batch: list[tuple[Any, int]]) -> int:
         except Exception as exc:
             logger.warning("summary of %s failed; retried alone (%s)", pk, type(exc).__name__)
             _enqueue(summary_build_task, str(pk), versions[pk])
-    return len(_store(built, versions)) if built else 0
+    if not built:
+        return 0
+    try:
+        return len(_store(built, versions))
+    except Exception as exc:
+        # One case the batch cannot write must not cost the others their summaries.
+        logger.warning(
+            "summary batch of %d not stored (%s); one by one", len(built), type(exc).__name__
+        )
+    run = CaseRun("summary sweep")
+    stored = 0
+    for pk, summary in built.items():
+        with run.case(pk):
+            stored += len(_store({pk: summary}, versions))
+    run.finish()
+    return stored
+
+
+# What the engine reads of a case: the person's and the platform assistant's messages, in seq
+# order (a counselor's relayed words are not risk evidence). An Evidence's `message` indexes
+# this reading, not the transcript: evidence_seqs() turns one into the other.
+ENGINE_ROLES = (Role.USER, Role.ASSISTANT)
+
+
+def evidence_seqs(summary: dict[str, Any], messages: list[TranscriptMessage]) -> dict[str, Any]:
+    """The stored summary with `seq`, the transcript message each evidence span quotes, beside
+    the engine's index (None if the index is not among `messages`, which are in seq order).
+    Messages are only ever appended, so an older summary's indexes stay true."""
+    seqs = [m.seq for m in messages if m.role in ENGINE_ROLES]
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {k: walk(v) for k, v in value.items()}
+        index = value.get("message")
+        if isinstance(index, int) and "text" in value:  # an Evidence
+            out["seq"] = seqs[index] if 0 <= index < len(seqs) else None
+        return out
+
+    result: dict[str, Any] = walk(summary)
+    return result
 
 
 def _transcripts(handoff_ids: list[Any]) -> dict[Any, list[TranscriptLine]]:
-    """What the engine reads of each case, in one query: the person's and the platform
-    assistant's messages in order (a counselor's relayed words are not risk evidence)."""
+    """What the engine reads of each case (ENGINE_ROLES), in one query."""
     lines: dict[Any, list[TranscriptLine]] = {pk: [] for pk in handoff_ids}
     for handoff_id, role, text in (
-        TranscriptMessage.objects.filter(
-            handoff_id__in=handoff_ids, role__in=[Role.USER, Role.ASSISTANT]
-        )
+        TranscriptMessage.objects.filter(handoff_id__in=handoff_ids, role__in=ENGINE_ROLES)
         .order_by("handoff_id", "seq")
         .values_list("handoff_id", "role", "text")
     ):
@@ -177,7 +217,11 @@ def _enqueue(task: object, handoff_id: str, version: int) -> None:
 def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary | None:
     """Summarize one transcript version. Idempotent: a duplicate, a stale version or a deleted
     case is a quiet no-op. Engine errors propagate so the task can retry."""
-    handoff = Handoff.objects.filter(pk=handoff_id).first()
+    handoff = (
+        Handoff.objects.only("id", "platform_level", "risk_score", "transcript_version")
+        .filter(pk=handoff_id)
+        .first()
+    )
     if handoff is None or handoff.transcript_version != transcript_version:
         return None
     existing = HandoffSummary.objects.filter(
@@ -208,7 +252,12 @@ def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, Han
     now = timezone.now()
     with transaction.atomic():
         # Row locks in a fixed order: two batches never wait on each other in a cycle.
-        for handoff in Handoff.objects.select_for_update().filter(pk__in=built).order_by("pk"):
+        for handoff in (
+            Handoff.objects.select_for_update()
+            .only(*_STORE_COLUMNS)
+            .filter(pk__in=built)
+            .order_by("pk")
+        ):
             version = versions[handoff.pk]
             if handoff.transcript_version != version or handoff.summarized_version >= version:
                 continue
@@ -274,6 +323,20 @@ def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, Han
     return stored
 
 
+# What storing a summary reads of its case's row: no personal data, and none of its times.
+_STORE_COLUMNS = (
+    "id",
+    "platform",
+    "status",
+    "claimed_by",
+    "tier",
+    "tier_source",
+    "platform_level",
+    "language",
+    "transcript_version",
+    "summarized_version",
+    "version",
+)
 # What a stored summary changes on its case's row.
 _SUMMARY_FIELDS = [
     "summary_status",
@@ -293,7 +356,12 @@ def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason
     """After the last retry: the counselor sees "summary unavailable" and why; the case is
     already in the queue and stays there."""
     with transaction.atomic():
-        handoff = Handoff.objects.select_for_update().filter(pk=handoff_id).first()
+        handoff = (
+            Handoff.objects.select_for_update()
+            .only(*_STORE_COLUMNS, "summary_status")
+            .filter(pk=handoff_id)
+            .first()
+        )
         if handoff is None or handoff.transcript_version != transcript_version:
             return
         try:
