@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from handoff.redis import key as redis_key
 from handoff.redis import redis_client
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def take_token(*, platform_slug: str, per_minute: int) -> Decision:
     """Spend one request of the platform's budget: a burst of `per_minute`, refilled evenly."""
     capacity = max(1, per_minute)
     rate = capacity / 60.0
-    key = f"handoff:ratelimit:{platform_slug}"
+    key = redis_key(f"ratelimit:{platform_slug}")
     if not settings.REDIS_URL:
         return _local.take(key, capacity, rate)
     try:

@@ -29,13 +29,15 @@ from handoff.models import (
     tier_max,
 )
 from handoff.realtime.broadcast import CaseChange, case_changed_on_commit, cases_changed_on_commit
+from handoff.redis import key as redis_key
+from handoff.redis import redis_client
 from handoff.summary.engine import SummaryEngine
 from handoff.summary.types import Summary, TranscriptLine
 
 logger = logging.getLogger(__name__)
 
 # Set while a sweep is queued and has not started; a request finding it set enqueues nothing.
-SWEEP_PENDING_KEY = "handoff:summary:sweep-pending"
+SWEEP_PENDING_KEY = redis_key("summary:sweep-pending")
 SWEEP_PENDING_TTL_S = 30  # a lost wake-up blocks others no longer than this
 SWEEP_BUDGET_S = 10.0  # then the sweep hands over to a fresh task (time limit 20 s)
 
@@ -71,8 +73,6 @@ def summary_sweep_kick(*, force: bool = False) -> None:
     flag = bool(settings.REDIS_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
     try:
         if flag:
-            from handoff.redis import redis_client
-
             first = redis_client().set(SWEEP_PENDING_KEY, "1", nx=True, ex=SWEEP_PENDING_TTL_S)
             if not first and not force:
                 return
@@ -82,8 +82,6 @@ def summary_sweep_kick(*, force: bool = False) -> None:
         logger.warning("summary sweep not enqueued (%s)", type(exc).__name__)
         if flag:
             with contextlib.suppress(Exception):
-                from handoff.redis import redis_client
-
                 redis_client().delete(SWEEP_PENDING_KEY)
 
 
@@ -91,8 +89,6 @@ def summaries_sweep(*, budget_s: float = SWEEP_BUDGET_S) -> int:
     """Build every due summary, a leased batch at a time, most urgent tier first. Two workers
     sweeping at once take different batches. Returns how many summaries were stored."""
     if settings.REDIS_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
-        from handoff.redis import redis_client
-
         # From here on a new request wakes another sweep; what is due now, this one finds.
         redis_client().delete(SWEEP_PENDING_KEY)
     stored = 0

@@ -23,3 +23,17 @@ def test_each_channel_prefix_keeps_its_own_queue_sequence() -> None:
         assert next_seq() == first_a + 1
     with override_settings(CHANNEL_PREFIX="console-b"):
         assert current_seq() == last_b
+
+
+def test_the_consoles_other_redis_keys_carry_its_prefix_too() -> None:
+    """Rate limits and the summary sweep's wake-up flag are per console as well."""
+    from handoff.intake import ratelimit
+    from handoff.summary import services
+
+    assert services.SWEEP_PENDING_KEY.startswith(f"{settings.CHANNEL_PREFIX}:")
+    with override_settings(CHANNEL_PREFIX="console-a"):
+        for _ in range(2):
+            assert ratelimit.take_token(platform_slug="shared", per_minute=2).allowed
+        assert not ratelimit.take_token(platform_slug="shared", per_minute=2).allowed
+    with override_settings(CHANNEL_PREFIX="console-b"):
+        assert ratelimit.take_token(platform_slug="shared", per_minute=2).allowed
