@@ -68,8 +68,7 @@ INSTALLED_APPS = [
 
 # The views are synchronous. The last middleware is synchronous only, so Django runs the
 # whole chain in sync mode on the request thread: one switch between the event loop and that
-# thread per request, instead of one per middleware hook (5 ms of CPU for a hello, measured
-# through daphne, against under 1 ms).
+# thread per request, instead of one per middleware hook (docs/benchmarks.md has the figures).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -263,7 +262,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "webhook-deliveries-purge": {"task": "handoff.webhook_deliveries_purge", "schedule": 3600.0},
     # Imminent cases have a 30 s target: check often enough to flag them within seconds.
     "queue-age": {"task": "handoff.queue_age", "schedule": 5.0},
-    "presence-expire": {"task": "counselors.presence_expire", "schedule": 15.0},
+    "presence-expire": {"task": "handoff.presence_expire", "schedule": 15.0},
 }
 
 # --- Intake ---------------------------------------------------------------------------------

@@ -41,10 +41,6 @@ class User(AbstractUser):
             self.role = Role.ADMIN
         self.is_staff = self.is_superuser = self.role == Role.ADMIN
 
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role in (Role.SUPERVISOR, Role.ADMIN)
-
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 

@@ -1,11 +1,19 @@
-"""The one place that decides who may see or act on a case: views, consumers and exports ask."""
+"""The one place that decides who may see or act on a case, and what of the person's data a
+staff member is shown: views, consumers, the read-aloud script and exports ask."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from math import isfinite
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 
 from counselors.models import Role, User
-from handoff.models import OWNED_STATUSES, Handoff, Status
+from handoff.directory.services import format_phone
+from handoff.models import OWNED_STATUSES, Consent, Handoff, Status
 
 STAFF_ROLES = (Role.COUNSELOR, Role.SUPERVISOR, Role.ADMIN)
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def is_staff_member(user: User | AnonymousUser) -> bool:
@@ -15,7 +23,7 @@ def is_staff_member(user: User | AnonymousUser) -> bool:
 
 
 def is_supervisor(user: User | AnonymousUser) -> bool:
-    return is_staff_member(user) and getattr(user, "role", None) in (Role.SUPERVISOR, Role.ADMIN)
+    return is_staff_member(user) and getattr(user, "role", None) in SUPERVISOR_ROLES
 
 
 def can_view_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
@@ -46,3 +54,143 @@ def can_act_on_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
     if handoff.status not in OWNED_STATUSES:
         return False
     return handoff.claimed_by_id == user.pk or is_supervisor(user)
+
+
+# --- personal data ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a line shown to staff: the console's own words, or a value from outside
+    (`value`), which every page isolates and whose hidden characters it marks."""
+
+    text: str
+    value: bool = False
+
+
+@dataclass(frozen=True)
+class PersonalView:
+    """What a staff member may be shown of the person, and why not where something is held
+    back. The case page, the read-aloud script and the export all read this and nothing else."""
+
+    consent: Consent | None
+    contact: dict[str, Any] | None  # as the platform sent it, only if shared
+    location: dict[str, Any] | None  # as the platform sent it, only if shared
+    contact_missing: str  # why there is no phone to show ("" when there is one)
+    location_missing: str  # why there is no location ("" when there is one)
+    phone: str = ""  # as sent (E.164)
+    spoken_phone: str = ""  # as read aloud: "(614) 555-0142" for a US number
+    address: tuple[Part, ...] = ()  # street, unit, city, county, state and postal code
+    gps: str = ""  # the console's words for usable coordinates
+
+    @property
+    def shown(self) -> dict[str, bool]:
+        """What was shown, for the record of who saw the person's data."""
+        return {"contact": bool(self.contact), "location": bool(self.location)}
+
+
+def value_parts(
+    source: Mapping[str, Any], key: str, *, before: str = "", after: str = ""
+) -> list[Part]:
+    """One value as sent, between the console's words; nothing if it is absent or not text."""
+    value = source.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        return []
+    return [
+        *([Part(before)] if before else []),
+        Part(value, value=True),
+        *([Part(after)] if after else []),
+    ]
+
+
+def join_parts(groups: Iterable[list[Part]], sep: str) -> list[Part]:
+    """The non-empty groups, with the console's separator between them."""
+    out: list[Part] = []
+    for group in groups:
+        if group and out:
+            out.append(Part(sep))
+        out.extend(group)
+    return out
+
+
+def _number(source: Mapping[str, Any], key: str) -> float | None:
+    value = source.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool) and isfinite(value):
+        return float(value)
+    return None
+
+
+def _address(location: Mapping[str, Any]) -> tuple[Part, ...]:
+    civic = location.get("civic")
+    civic = civic if isinstance(civic, dict) else {}
+    street = join_parts(
+        [value_parts(civic, "street"), value_parts(civic, "unit", before="unit ")], " "
+    )
+    state_postal = join_parts([value_parts(civic, "state"), value_parts(civic, "postal_code")], " ")
+    county = value_parts(civic, "county", after=" County")
+    return tuple(join_parts([street, value_parts(civic, "city"), county, state_postal], ", "))
+
+
+def _gps(location: Mapping[str, Any]) -> str:
+    """Coordinates only when they are numbers: a row stored before validation with text there
+    is left out rather than shown as if it were a position."""
+    geo = location.get("geo")
+    geo = geo if isinstance(geo, dict) else {}
+    lat, lon, accuracy = _number(geo, "lat"), _number(geo, "lon"), _number(geo, "accuracy_m")
+    if lat is None or lon is None:
+        return ""
+    within = f" within {accuracy:.0f} m" if accuracy is not None else ""
+    return f"GPS {lat:.5f}, {lon:.5f}{within}"
+
+
+def _spoken(e164: str) -> str:
+    digits = e164.removeprefix("+1") if e164.startswith("+1") and len(e164) == 12 else None
+    return format_phone(digits) if digits else e164
+
+
+def personal_view(user: User | AnonymousUser, handoff: Handoff) -> PersonalView:
+    """The consent gate: contact details only if the person agreed to share their profile, the
+    location only if they agreed to share it, and nothing to anyone who may not read the case."""
+    if not can_view_case(user, handoff):
+        return PersonalView(None, None, None, NOT_YOURS, NOT_YOURS)
+    consent = Consent.objects.filter(handoff=handoff).first()
+    share_profile = bool(consent and consent.share_profile)
+    share_location = bool(consent and consent.share_location)
+    contact = handoff.contact if share_profile and isinstance(handoff.contact, dict) else None
+    location = handoff.location if share_location and isinstance(handoff.location, dict) else None
+    phone = contact.get("phone") if contact else None
+    phone = phone.strip() if isinstance(phone, str) else ""
+    if not share_profile:
+        contact_missing = PROFILE_NOT_SHARED
+    elif not contact:
+        contact_missing = "The platform sent no contact details."
+    elif not phone:
+        contact_missing = "The platform sent no phone number."
+    else:
+        contact_missing = ""
+    if not share_location:
+        location_missing = LOCATION_NOT_SHARED
+    elif not location:
+        location_missing = "The platform sent no location."
+    else:
+        location_missing = ""
+    return PersonalView(
+        consent=consent,
+        contact=contact or None,
+        location=location or None,
+        contact_missing=contact_missing,
+        location_missing=location_missing,
+        phone=phone,
+        spoken_phone=_spoken(phone) if phone else "",
+        address=_address(location) if location else (),
+        gps=_gps(location) if location else "",
+    )
+
+
+PROFILE_NOT_SHARED = (
+    "Not shared: the person did not consent to share their phone number or profile."
+)
+LOCATION_NOT_SHARED = "Not shared: the person did not consent to share their location."
+NOT_YOURS = "Not shown: this case is not yours to read."

@@ -1,11 +1,14 @@
 from django.apps import AppConfig
 
+from handoff import dbtypes
+
 
 class HandoffConfig(AppConfig):
     name = "handoff"
     verbose_name = "Handoffs"
 
     def ready(self) -> None:
-        from handoff import dbtypes  # receivers are connected when the apps are ready
-
         dbtypes.connect_signal()
+        # Connects the queue's receivers (a relayed message settling) in every process, web
+        # or worker; models must be loaded first, so not at the top of this module.
+        from handoff.queue import notify  # noqa: F401

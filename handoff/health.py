@@ -2,13 +2,12 @@
 
 import logging
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from handoff.redis import redis_client
+from handoff import runtime
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +31,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         logger.warning("readyz: database unreachable (%s)", type(exc).__name__)
         checks["database"] = "unavailable"
-    if settings.REDIS_URL:
+    client = runtime.redis()
+    if client is not None:
         try:
-            redis_client().ping()
+            client.ping()
             checks["redis"] = "ok"
         except Exception as exc:
             logger.warning("readyz: redis unreachable (%s)", type(exc).__name__)

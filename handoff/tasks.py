@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from handoff.models import WebhookDelivery
+from handoff.queue.services import queue_age
 
 
 @shared_task(name="handoff.webhook_deliveries_purge")
@@ -19,21 +20,4 @@ def webhook_deliveries_purge_task() -> int:
 
 @shared_task(name="handoff.queue_age")
 def queue_age_task() -> int:
-    from handoff.queue.services import queue_age
-
     return queue_age()
-
-
-# Celery's autodiscovery imports only each app's `tasks` module; the tasks that live beside
-# their services are registered by importing them here, so a worker knows every task name.
-from handoff.callbacks import tasks as callbacks_tasks  # noqa: E402
-from handoff.dispositions import tasks as dispositions_tasks  # noqa: E402
-from handoff.summary import tasks as summary_tasks  # noqa: E402
-
-__all__ = [
-    "callbacks_tasks",
-    "dispositions_tasks",
-    "queue_age_task",
-    "summary_tasks",
-    "webhook_deliveries_purge_task",
-]

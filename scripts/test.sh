@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, format, types, migrations, then pytest on PostgreSQL and Redis.
+# The whole test suite: lint, format, types, import contracts, migrations, then pytest on
+# PostgreSQL and Redis.
 # Any failure fails the run. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ export CHANNEL_PREFIX="${CHANNEL_PREFIX:-test$$}"
 echo "== ruff check";   uv run --frozen ruff check .
 echo "== ruff format";  uv run --frozen ruff format --check .
 echo "== mypy";         uv run --frozen mypy .
+echo "== imports";      uv run --frozen lint-imports  # the contracts in pyproject.toml
 # Against the server's maintenance database: the suite's own is created by pytest, and a missing
 # one would only make makemigrations warn that it cannot compare the applied history.
 echo "== migrations";   DATABASE_URL="${DATABASE_URL%/*}/postgres" \

@@ -10,9 +10,6 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-# Worker and beat processes autodiscover only `handoff.tasks`; the admin is loaded in every
-# process (django.setup()), so importing the tasks here registers them everywhere.
-from handoff.callbacks import tasks as _tasks  # noqa: F401
 from handoff.models import Callback, CallbackAttempt
 
 __all__ = ["CallbackAdmin"]

@@ -19,13 +19,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from handoff.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus, Handoff
-from handoff.realtime.broadcast import CaseChange, cases_changed_on_commit
 from handoff.signing import sign_headers
 
 logger = logging.getLogger(__name__)
+
+# Sent (in the caller's transaction) with `handoff_ids` when a relayed message's callback settles.
+# The outbox sits below the queue, which writes it: the queue's notify listens, so the case page
+# hears of it without the outbox importing the queue.
+relay_settled = Signal()
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0
@@ -34,7 +39,7 @@ BACKOFF_CAP_SECONDS = 600.0
 LEASE_MARGIN_SECONDS = 30
 
 
-class Outcome(StrEnum):
+class AttemptOutcome(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"
     EXPIRED = "expired"
@@ -44,7 +49,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class AttemptResult:
-    outcome: Outcome
+    outcome: AttemptOutcome
     retry_in: float | None = None  # seconds, when outcome is RETRY
 
 
@@ -62,9 +67,7 @@ def _relay_status_changed(handoff_ids: list[Any]) -> None:
     if not handoff_ids:
         return
     Handoff.objects.filter(pk__in=handoff_ids).update(version=F("version") + 1)
-    cases_changed_on_commit(
-        [CaseChange(str(pk), event="handoff.relay_status", shown=None) for pk in handoff_ids]
-    )
+    relay_settled.send(sender=Callback, handoff_ids=[str(pk) for pk in handoff_ids])
 
 
 def _settled(callback: Callback, updated: int) -> None:
@@ -115,7 +118,7 @@ def callback_attempt(callback_id: str) -> AttemptResult:
     """Make the due attempt of one callback and record it. Safe to call any number of times."""
     callback = _claim(callback_id)
     if callback is None:
-        return AttemptResult(Outcome.SKIPPED)
+        return AttemptResult(AttemptOutcome.SKIPPED)
     if not callback.platform.callback_url:
         # The URL was removed since the callback was written: nowhere to send it.
         with transaction.atomic():
@@ -124,7 +127,7 @@ def callback_attempt(callback_id: str) -> AttemptResult:
             )
             _settled(callback, updated)
         logger.info("callback %s: platform has no callback URL", callback.pk)
-        return AttemptResult(Outcome.NO_URL)
+        return AttemptResult(AttemptOutcome.NO_URL)
 
     started = time.monotonic()
     status_code, error = _post(callback)
@@ -144,14 +147,14 @@ def callback_attempt(callback_id: str) -> AttemptResult:
         pending = Callback.objects.filter(pk=callback.pk, status=CallbackStatus.PENDING)
         if not error:
             _settled(callback, pending.update(status=CallbackStatus.DELIVERED, delivered_at=now))
-            result = AttemptResult(Outcome.DELIVERED)
+            result = AttemptResult(AttemptOutcome.DELIVERED)
         elif now >= callback.expires_at:
             _settled(callback, pending.update(status=CallbackStatus.EXPIRED))
-            result = AttemptResult(Outcome.EXPIRED)
+            result = AttemptResult(AttemptOutcome.EXPIRED)
         else:
             delay = backoff_seconds(number)
             pending.update(next_attempt_at=now + timedelta(seconds=delay))
-            result = AttemptResult(Outcome.RETRY, retry_in=delay)
+            result = AttemptResult(AttemptOutcome.RETRY, retry_in=delay)
 
     logger.info(
         "callback %s (%s, case %s) attempt %d: %s%s in %d ms",

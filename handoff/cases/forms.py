@@ -5,14 +5,19 @@ from typing import Any
 
 from django import forms
 
-from handoff.dispositions.models import (
+from counselors.models import User
+from handoff.access import SUPERVISOR_ROLES
+from handoff.dispositions.services import SAFETY_PLAN_FIELDS
+from handoff.models import (
     ContactChannel,
     ContactResult,
     DispatchStatus,
+    EmergencyCenter,
+    MobileCrisisTeam,
     NoConsentReason,
+    Outcome,
+    Tier,
 )
-from handoff.dispositions.services import SAFETY_PLAN_FIELDS
-from handoff.models import Outcome, Tier
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -42,6 +47,9 @@ class RelayForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
+    """The counselor's tier, and a confirm-or-clear choice for each indicator the machine
+    suggested (`suggested`: code and label)."""
+
     tier = forms.ChoiceField(choices=Tier.choices)
     override_reason = forms.CharField(required=False, max_length=500)
 
@@ -49,12 +57,35 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.suggested = suggested
         for code, label in suggested:
-            self.fields[f"ind_{code}"] = forms.ChoiceField(
+            self.fields[self._indicator(code)] = forms.ChoiceField(
                 label=label,
                 choices=[("confirm", "Confirm"), ("clear", "Clear")],
                 widget=forms.RadioSelect,
                 required=False,
             )
+
+    @classmethod
+    def for_case(cls, *, tier: str, suggested: list[tuple[str, str]]) -> "AssessmentForm":
+        """Unbound, starting from the case's tier with every suggestion confirmed."""
+        initial = {"tier": tier, **{cls._indicator(code): "confirm" for code, _ in suggested}}
+        return cls(suggested=suggested, initial=initial)
+
+    @staticmethod
+    def _indicator(code: str) -> str:
+        return f"ind_{code}"
+
+    def indicator_fields(self) -> list[forms.BoundField]:
+        return [self[self._indicator(code)] for code, _ in self.suggested]
+
+    def _chosen(self, choice: str) -> list[str]:
+        data = self.cleaned_data
+        return [c for c, _ in self.suggested if data.get(self._indicator(c)) == choice]
+
+    def confirmed(self) -> list[str]:
+        return self._chosen("confirm")
+
+    def cleared(self) -> list[str]:
+        return self._chosen("clear")
 
 
 class CloseForm(forms.Form):
@@ -73,13 +104,30 @@ class CloseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, label in SAFETY_PLAN_FIELDS:
-            self.fields[f"plan_{name}"] = forms.CharField(
+            self.fields[self._plan(name)] = forms.CharField(
                 required=False, label=label, widget=forms.Textarea(attrs={"rows": 2})
             )
 
+    @staticmethod
+    def _plan(name: str) -> str:
+        return f"plan_{name}"
+
+    def plan_fields(self) -> list[forms.BoundField]:
+        return [self[self._plan(name)] for name, _ in SAFETY_PLAN_FIELDS]
+
+    def safety_plan(self) -> dict[str, str] | None:
+        """The safety-plan fields filled in, by name; None if none was."""
+        data = self.cleaned_data
+        plan = {n: data[self._plan(n)] for n, _ in SAFETY_PLAN_FIELDS if data.get(self._plan(n))}
+        return plan or None
+
 
 class DispatchForm(forms.Form):
-    team = forms.IntegerField(required=False)
+    team = forms.ModelChoiceField(
+        queryset=MobileCrisisTeam.objects.filter(active=True),
+        required=False,
+        error_messages={"invalid_choice": "That team is not in the directory."},
+    )
     team_name = forms.CharField(required=False, max_length=200, label="Team not in the directory")
     requested_at = _dt()
     reference = forms.CharField(required=False, max_length=100, label="Team's reference")
@@ -95,7 +143,12 @@ class DispatchUpdateForm(forms.Form):
 
 
 class EmergencyCallForm(forms.Form):
-    center = forms.IntegerField(required=False, label="From the directory")
+    center = forms.ModelChoiceField(
+        queryset=EmergencyCenter.objects.filter(active=True),
+        required=False,
+        label="From the directory",
+        error_messages={"invalid_choice": "That emergency center is not in the directory."},
+    )
     center_name = forms.CharField(required=False, max_length=200, label="Or by hand: the center")
     center_number = forms.CharField(required=False, max_length=20, label="Number dialed")
     dialed_at = _dt(label="Dialed at")
@@ -114,7 +167,17 @@ class EmergencyCallForm(forms.Form):
     no_consent_reason = forms.ChoiceField(
         choices=[("", "—"), *NoConsentReason.choices], required=False, label="If not, why"
     )
-    supervisor_consulted = forms.IntegerField(required=False)
+    supervisor_consulted = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, role__in=SUPERVISOR_ROLES).order_by(
+            "display_name", "username"
+        ),
+        required=False,
+        empty_label="— none —",
+        label="Supervisor consulted",
+        error_messages={"invalid_choice": "Choose the supervisor you consulted."},
+        # The id the page has always used (the browser tests select by it).
+        widget=forms.Select(attrs={"id": "supervisor_consulted"}),
+    )
 
 
 class ConfirmForm(forms.Form):

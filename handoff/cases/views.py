@@ -3,6 +3,7 @@ the service's refusal beside the field it concerns."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -13,33 +14,52 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from counselors.models import Role, User
-from handoff.access import can_act_on_case, can_export_case, can_view_case, is_supervisor
+from counselors.models import User
+from handoff.access import (
+    can_act_on_case,
+    can_export_case,
+    can_view_case,
+    is_supervisor,
+    personal_view,
+)
 from handoff.cases import forms as case_forms
 from handoff.dbtypes import is_unreadable
 from handoff.decorators import staff_required
 from handoff.directory.services import mobile_crisis_teams_for
 from handoff.dispositions import services
-from handoff.dispositions.models import Note
 from handoff.dispositions.script import call_script, latest_summary
 from handoff.events import event_record, refusal_record, view_record_shared
-from handoff.models import Consent, EventKind, Handoff, Status
+from handoff.models import EventKind, Handoff, Note, Status
 from handoff.queue.selectors import colleagues_for_transfer
 from handoff.summary.services import evidence_seqs
 from handoff.types import StaffRequest
 
 logger = logging.getLogger(__name__)
 
-FORM_CLASSES: dict[str, type[forms.Form]] = {
-    "attempt_form": case_forms.ContactAttemptForm,
-    "note_form": case_forms.NoteForm,
-    "relay_form": case_forms.RelayForm,
-    "close_form": case_forms.CloseForm,
-    "dispatch_form": case_forms.DispatchForm,
-    "dispatch_update_form": case_forms.DispatchUpdateForm,
-    "confirm_form": case_forms.ConfirmForm,
-    "amend_form": case_forms.AmendmentForm,
+# The name each form has in the template of the page it posts from.
+FORM_NAMES: dict[type[forms.Form], str] = {
+    case_forms.ContactAttemptForm: "attempt_form",
+    case_forms.NoteForm: "note_form",
+    case_forms.RelayForm: "relay_form",
+    case_forms.AssessmentForm: "assessment_form",
+    case_forms.CloseForm: "close_form",
+    case_forms.DispatchForm: "dispatch_form",
+    case_forms.DispatchUpdateForm: "dispatch_update_form",
+    case_forms.ConfirmForm: "confirm_form",
+    case_forms.AmendmentForm: "amend_form",
+    case_forms.EmergencyCallForm: "call_form",
 }
+# The case page's forms that start empty (the assessment form starts from the case).
+CASE_PAGE_BLANK_FORMS = (
+    case_forms.ContactAttemptForm,
+    case_forms.NoteForm,
+    case_forms.RelayForm,
+    case_forms.CloseForm,
+    case_forms.DispatchForm,
+    case_forms.DispatchUpdateForm,
+    case_forms.ConfirmForm,
+    case_forms.AmendmentForm,
+)
 
 
 def _case_or_404(handoff_id: UUID) -> Handoff:
@@ -71,51 +91,20 @@ def suggested_indicators(summary: dict[str, Any] | None) -> list[tuple[str, str]
     return [(i["code"], f"{i['domain']}: {i['label']}") for i in summary.get("indicators", [])]
 
 
-def personal_data(handoff: Handoff, consent: Consent | None) -> dict[str, Any]:
-    """Contact and location only where the person agreed to share them, and why not if not."""
-    share_profile = bool(consent and consent.share_profile)
-    share_location = bool(consent and consent.share_location)
-    return {
-        "contact": handoff.contact if share_profile else None,
-        "contact_missing": (
-            "Not shared: the person did not consent to share their phone number or profile."
-            if not share_profile
-            else "The platform sent no contact details."
-        ),
-        "location": handoff.location if share_location else None,
-        "location_missing": (
-            "Not shared: the person did not consent to share their location."
-            if not share_location
-            else "The platform sent no location."
-        ),
-    }
-
-
-def case_context(
-    request: StaffRequest, handoff: Handoff, bound: dict[str, forms.Form] | None = None
-) -> dict[str, Any]:
-    consent = Consent.objects.filter(handoff=handoff).first()
+def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
+    """Everything the case page (and the export) shows. Reads only: the caller records the view."""
+    personal = personal_view(request.user, handoff)
     messages = list(handoff.messages.select_related("callback", "author").order_by("seq"))
     summary = latest_summary(handoff)
     if summary:
         summary = evidence_seqs(summary, messages)  # evidence links point at the quoted message
-    personal = personal_data(handoff, consent)
-    if personal["contact"] or personal["location"]:
-        event_record(
-            handoff=handoff,
-            kind=EventKind.VIEWED_PERSONAL,
-            actor=request.user,
-            data={"contact": bool(personal["contact"]), "location": bool(personal["location"])},
-        )
     notes = list(handoff.notes.select_related("author", "supersedes").order_by("created_at"))
     superseded = {n.supersedes_id for n in notes if n.supersedes_id}
-    suggested = suggested_indicators(summary)
-    latest_assessment = handoff.assessments.order_by("-created_at").first()
     context: dict[str, Any] = {
         "case": handoff,
-        "consent": consent,
+        "consent": personal.consent,
         "summary": summary,
-        **personal,
+        "personal": personal,
         "messages_list": messages,
         "can_act": can_act_on_case(request.user, handoff),
         "is_owner": handoff.claimed_by_id == request.user.pk,
@@ -125,16 +114,12 @@ def case_context(
         "notes": [n for n in notes if n.pk not in superseded],
         "note_history": [n for n in notes if n.pk in superseded],
         "attempts": list(handoff.contact_attempts.select_related("counselor")),
-        "assessment": latest_assessment,
-        "assessment_form": case_forms.AssessmentForm(
-            suggested=suggested,
-            initial={
-                "tier": handoff.tier,
-                **{f"ind_{code}": "confirm" for code, _ in suggested},
-            },
+        "assessment": handoff.assessments.order_by("-created_at").first(),
+        "assessment_form": case_forms.AssessmentForm.for_case(
+            tier=handoff.tier, suggested=suggested_indicators(summary)
         ),
         "dispatches": list(handoff.dispatches.prefetch_related("updates")),
-        "teams": mobile_crisis_teams_for(location=personal["location"]),
+        "teams": mobile_crisis_teams_for(location=personal.location),
         "calls": list(handoff.emergency_calls.select_related("supervisor_consulted")),
         "disposition": getattr(handoff, "disposition", None)
         if handoff.status == Status.CLOSED
@@ -142,10 +127,8 @@ def case_context(
         "amendments": list(handoff.amendments.select_related("supervisor")),
         "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
     }
-    for name, form_class in FORM_CLASSES.items():
-        context[name] = form_class()
-    if bound:
-        context.update(bound)
+    for form_class in CASE_PAGE_BLANK_FORMS:
+        context[FORM_NAMES[form_class]] = form_class()
     return context
 
 
@@ -160,6 +143,14 @@ def case_detail(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
                 return _refused_page(request, handoff)
             event_record(handoff=handoff, kind=EventKind.VIEWED, actor=request.user)
             context = case_context(request, handoff)
+            personal = context["personal"]
+            if personal.contact or personal.location:
+                event_record(
+                    handoff=handoff,
+                    kind=EventKind.VIEWED_PERSONAL,
+                    actor=request.user,
+                    data=personal.shown,
+                )
             context["unreadable_times"] = _has_unreadable_times(context)
             return render(request, "cases/detail.html", context)
     except (DataError, OverflowError) as exc:
@@ -211,22 +202,60 @@ def case_live(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     return render(request, "cases/detail.html#live", context)
 
 
+def _case_page_again(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
+    # The page again, transcript and all: a view, shared with the page load before the post.
+    view_record_shared(handoff=handoff, actor=request.user, door=_door(request))
+    return case_context(request, handoff)
+
+
+def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
+    personal = personal_view(request.user, handoff)
+    match = services.emergency_center_suggested(personal=personal)
+    script = call_script(
+        handoff=handoff, personal=personal, counselor_name=str(request.user), match=match
+    )
+    return {
+        "case": handoff,
+        "personal": personal,
+        "match": match,
+        "script": script,
+        # The suggestion is chosen unless the counselor picks another center or types one.
+        "call_form": case_forms.EmergencyCallForm(
+            initial={"center": match.center.pk if match.center else None}
+        ),
+        "centers": services.emergency_center_choices(match=match),
+        "can_act": can_act_on_case(request.user, handoff),
+    }
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page forms post from: shown again, with the posted form and its errors, when refused."""
+
+    template: str
+    context: Callable[[StaffRequest, Handoff], dict[str, Any]]
+
+
+CASE_PAGE = Page("cases/detail.html", _case_page_again)
+EMERGENCY_PAGE = Page("cases/emergency.html", emergency_context)
+
+
 def _action(
     request: StaffRequest,
     handoff_id: UUID,
-    form_name: str,
     form: forms.Form,
     do: Callable[[dict[str, Any], Handoff], object],
     *,
     anchor: str = "",
-    template: str = "cases/detail.html",
+    page: Page = CASE_PAGE,
+    allowed: Callable[[User, Handoff], bool] = can_act_on_case,
 ) -> HttpResponse:
     handoff = _case_or_404(handoff_id)
-    if not can_act_on_case(request.user, handoff) and form_name != "amend_form":
+    if not allowed(request.user, handoff):
         if can_view_case(request.user, handoff):
             _refusal_trace(request, handoff)
             form.add_error(None, "Only the counselor holding this case, or a supervisor, can act.")
-            return _rerender(request, handoff, form_name, form, template, 403)
+            return _rerender(request, handoff, form, page, 403)
         return _refused_page(request, handoff)
     if form.is_valid():
         try:
@@ -237,26 +266,15 @@ def _action(
         else:
             return redirect(reverse("case-detail", kwargs={"handoff_id": handoff.id}) + anchor)
     handoff.refresh_from_db()
-    return _rerender(request, handoff, form_name, form, template, 400)
+    return _rerender(request, handoff, form, page, 400)
 
 
 def _rerender(
-    request: StaffRequest,
-    handoff: Handoff,
-    form_name: str,
-    form: forms.Form,
-    template: str,
-    status: int,
+    request: StaffRequest, handoff: Handoff, form: forms.Form, page: Page, status: int
 ) -> HttpResponse:
-    if template == "cases/emergency.html":
-        context = emergency_context(request, handoff)
-    else:
-        # The page again, transcript and all: a view, shared with the page load before the post.
-        view_record_shared(handoff=handoff, actor=request.user, door=_door(request))
-        context = case_context(request, handoff)
-    context[form_name] = form
-    context["form_errors_in"] = form_name
-    return render(request, template, context, status=status)
+    context = page.context(request, handoff)
+    context[FORM_NAMES[type(form)]] = form
+    return render(request, page.template, context, status=status)
 
 
 @require_POST
@@ -265,7 +283,6 @@ def contact_attempt(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     return _action(
         request,
         handoff_id,
-        "attempt_form",
         case_forms.ContactAttemptForm(request.POST),
         lambda d, h: services.contact_attempt_record(
             handoff_id=h.id, counselor=request.user, channel=d["channel"], result=d["result"]
@@ -280,7 +297,6 @@ def note_add(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     return _action(
         request,
         handoff_id,
-        "note_form",
         case_forms.NoteForm(request.POST),
         lambda d, h: services.note_add(handoff_id=h.id, author=request.user, text=d["text"]),
         anchor="#notes",
@@ -295,7 +311,6 @@ def note_edit(request: StaffRequest, handoff_id: UUID, note_id: int) -> HttpResp
     return _action(
         request,
         handoff_id,
-        "note_form",
         case_forms.NoteForm(request.POST),
         lambda d, h: services.note_edit(note_id=note_id, author=request.user, text=d["text"]),
         anchor="#notes",
@@ -308,7 +323,6 @@ def relay(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     return _action(
         request,
         handoff_id,
-        "relay_form",
         case_forms.RelayForm(request.POST),
         lambda d, h: services.relay_message_send(
             handoff_id=h.id, counselor=request.user, text=d["text"]
@@ -321,44 +335,44 @@ def relay(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
 @staff_required
 def assessment(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     handoff = _case_or_404(handoff_id)
-    suggested = suggested_indicators(latest_summary(handoff))
-    form = case_forms.AssessmentForm(request.POST, suggested=suggested)
-
-    def do(d: dict[str, Any], h: Handoff) -> object:
-        return services.assessment_record(
+    form = case_forms.AssessmentForm(
+        request.POST, suggested=suggested_indicators(latest_summary(handoff))
+    )
+    return _action(
+        request,
+        handoff_id,
+        form,
+        lambda d, h: services.assessment_record(
             handoff_id=h.id,
             counselor=request.user,
-            confirmed=[c for c, _ in suggested if d.get(f"ind_{c}") == "confirm"],
-            cleared=[c for c, _ in suggested if d.get(f"ind_{c}") == "clear"],
+            confirmed=form.confirmed(),
+            cleared=form.cleared(),
             tier=d["tier"],
             override_reason=d["override_reason"],
-        )
-
-    return _action(request, handoff_id, "assessment_form", form, do, anchor="#assessment")
+        ),
+        anchor="#assessment",
+    )
 
 
 @require_POST
 @staff_required
 def close(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
-    def do(d: dict[str, Any], h: Handoff) -> object:
-        plan = {
-            name: d.get(f"plan_{name}", "")
-            for name, _ in services.SAFETY_PLAN_FIELDS
-            if d.get(f"plan_{name}")
-        }
-        return services.handoff_close(
+    form = case_forms.CloseForm(request.POST)
+    return _action(
+        request,
+        handoff_id,
+        form,
+        lambda d, h: services.handoff_close(
             handoff_id=h.id,
             counselor=request.user,
             request=services.CloseRequest(
                 outcome=d["outcome"],
                 details={k: d.get(k) or "" for k in ("what_helped", "reason", "referred_to")},
-                safety_plan=plan or None,
+                safety_plan=form.safety_plan(),
                 follow_up_at=d.get("follow_up_at"),
             ),
-        )
-
-    return _action(
-        request, handoff_id, "close_form", case_forms.CloseForm(request.POST), do, anchor="#close"
+        ),
+        anchor="#close",
     )
 
 
@@ -368,12 +382,11 @@ def dispatch_request(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     return _action(
         request,
         handoff_id,
-        "dispatch_form",
         case_forms.DispatchForm(request.POST),
         lambda d, h: services.dispatch_request(
             handoff_id=h.id,
             counselor=request.user,
-            team_id=d.get("team"),
+            team=d.get("team"),
             team_name=d.get("team_name") or "",
             requested_at=d["requested_at"],
             reference=d.get("reference") or "",
@@ -388,7 +401,6 @@ def dispatch_update(request: StaffRequest, handoff_id: UUID, dispatch_id: int) -
     return _action(
         request,
         handoff_id,
-        "dispatch_update_form",
         case_forms.DispatchUpdateForm(request.POST),
         lambda d, h: services.dispatch_update(
             dispatch_id=dispatch_id,
@@ -402,38 +414,6 @@ def dispatch_update(request: StaffRequest, handoff_id: UUID, dispatch_id: int) -
     )
 
 
-def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
-    consent = Consent.objects.filter(handoff=handoff).first()
-    personal = personal_data(handoff, consent)
-    match = services.emergency_center_suggested(handoff=handoff)
-    event_record(
-        handoff=handoff,
-        kind=EventKind.VIEWED_PERSONAL,
-        actor=request.user,
-        data={
-            "contact": bool(personal["contact"]),
-            "location": bool(personal["location"]),
-            "screen": "emergency_call",
-        },
-    )
-    return {
-        "case": handoff,
-        "match": match,
-        "script": call_script(handoff=handoff, counselor_name=str(request.user), match=match),
-        "supervisors": list(
-            User.objects.filter(is_active=True, role__in=[Role.SUPERVISOR, Role.ADMIN]).order_by(
-                "display_name", "username"
-            )
-        ),
-        # The suggestion is chosen unless the counselor picks another center or types one.
-        "call_form": case_forms.EmergencyCallForm(
-            initial={"center": match.center.pk if match.center else None}
-        ),
-        "centers": services.emergency_center_choices(match=match),
-        "can_act": can_act_on_case(request.user, handoff),
-    }
-
-
 @staff_required
 def emergency_call(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     """The emergency call screen: who to phone, what to say, and the record of the call. The
@@ -442,7 +422,14 @@ def emergency_call(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     if request.method == "GET":
         if not can_view_case(request.user, handoff):
             return _refused_page(request, handoff)
-        return render(request, "cases/emergency.html", emergency_context(request, handoff))
+        context = emergency_context(request, handoff)
+        event_record(
+            handoff=handoff,
+            kind=EventKind.VIEWED_PERSONAL,
+            actor=request.user,
+            data={**context["personal"].shown, "screen": "emergency_call"},
+        )
+        return render(request, "cases/emergency.html", context)
     if request.method != "POST":
         return HttpResponse(status=405)
 
@@ -451,7 +438,7 @@ def emergency_call(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
             handoff_id=h.id,
             counselor=request.user,
             record=services.EmergencyCallRecord(
-                center_id=d.get("center"),
+                center=d.get("center"),
                 center_name=d.get("center_name") or "",
                 center_number=d.get("center_number") or "",
                 dialed_at=d.get("dialed_at"),
@@ -461,18 +448,17 @@ def emergency_call(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
                 relayed=d.get("relayed") or "",
                 person_consented=d.get("person_consented"),
                 no_consent_reason=d.get("no_consent_reason") or "",
-                supervisor_consulted_id=d.get("supervisor_consulted"),
+                supervisor_consulted=d.get("supervisor_consulted"),
             ),
         )
 
     return _action(
         request,
         handoff_id,
-        "call_form",
         case_forms.EmergencyCallForm(request.POST),
         do,
         anchor="#emergency",
-        template="cases/emergency.html",
+        page=EMERGENCY_PAGE,
     )
 
 
@@ -482,7 +468,6 @@ def emergency_confirm(request: StaffRequest, handoff_id: UUID, call_id: int) -> 
     return _action(
         request,
         handoff_id,
-        "confirm_form",
         case_forms.ConfirmForm(request.POST),
         lambda d, h: services.emergency_call_confirm(
             call_id=call_id,
@@ -494,6 +479,11 @@ def emergency_confirm(request: StaffRequest, handoff_id: UUID, call_id: int) -> 
     )
 
 
+def _may_amend(user: User, handoff: Handoff) -> bool:
+    # A closed case is no one's to act on; supervisors append amendments to it.
+    return is_supervisor(user)
+
+
 @require_POST
 @staff_required
 def amend(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
@@ -503,12 +493,12 @@ def amend(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     return _action(
         request,
         handoff_id,
-        "amend_form",
         case_forms.AmendmentForm(request.POST),
         lambda d, h: services.amendment_add(
             handoff_id=h.id, supervisor=request.user, reason=d["reason"], text=d["text"]
         ),
         anchor="#amendments",
+        allowed=_may_amend,
     )
 
 
@@ -516,20 +506,16 @@ def amend(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
 @staff_required
 def export(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     """The case record as plain text, with what the person did not consent to share left out
-    (and saying so)."""
+    (and saying so). Its own event: an export is not counted as a page view."""
     handoff = _case_or_404(handoff_id)
     if not can_export_case(request.user, handoff):
         return _refused_page(request, handoff, export=True)
-    consent = Consent.objects.filter(handoff=handoff).first()
     context = case_context(request, handoff)
     event_record(
         handoff=handoff, kind=EventKind.EXPORTED, actor=request.user, data={"format": "text"}
     )
     response = render(
-        request,
-        "cases/export.txt",
-        {**context, "consent": consent},
-        content_type="text/plain; charset=utf-8",
+        request, "cases/export.txt", context, content_type="text/plain; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="case-{handoff.id}.txt"'
     response["Cache-Control"] = "no-store"

@@ -18,8 +18,8 @@ from handoff.directory.imports import (
     split_counties,
     split_postal_codes,
 )
-from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
 from handoff.directory.services import format_phone
+from handoff.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
 
 __all__ = ["EmergencyCenterAdmin", "MobileCrisisTeamAdmin"]
 

@@ -19,7 +19,7 @@ from typing import Generic, Literal, TypeVar
 
 from django.db import IntegrityError, transaction
 
-from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
+from handoff.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
 
 # USPS codes for the states, DC and the territories that 911 serves.
 STATE_NAMES: dict[str, str] = {

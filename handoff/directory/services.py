@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.db.models import Q
 
 from handoff.directory.imports import STATE_NAMES
-from handoff.directory.models import EmergencyCenter, MobileCrisisTeam
+from handoff.models import EmergencyCenter, MobileCrisisTeam
 
 MANUAL = "enter the emergency center by hand"
 

@@ -1,25 +1,18 @@
 """The read-aloud script for an emergency call: what a 911 call-taker needs, in the order they
 ask for it (location first, then a callback number, then what is happening). Built only from
-what the person consented to share, and saying so where something is missing.
+what handoff.access.personal_view allows, and saying why where something is missing.
 
 Each line is the console's own words with the values from outside kept apart (`Part.value`):
 the page isolates each value and marks its hidden characters, so a direction override in a
 street name cannot run on and reverse the postal code read out after it."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from math import isfinite
 from typing import Any
 
-from handoff.directory.services import CenterMatch, format_phone
-from handoff.models import Consent, Handoff, HandoffSummary, SummaryStatus
+from handoff.access import Part, PersonalView, join_parts, value_parts
+from handoff.directory.services import CenterMatch
+from handoff.models import Handoff, HandoffSummary, SummaryStatus
 from handoff.templatetags.untrusted import has_hidden
-
-
-@dataclass(frozen=True)
-class Part:
-    text: str
-    value: bool = False  # from outside the console: shown isolated, hidden characters marked
 
 
 @dataclass(frozen=True)
@@ -27,36 +20,6 @@ class ScriptLine:
     label: str
     parts: tuple[Part, ...]
     missing: bool = False
-
-
-def _field(source: dict[str, Any], key: str, *, before: str = "", after: str = "") -> list[Part]:
-    """One value as sent, between the console's words; nothing if it is absent or not text."""
-    value = source.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        return []
-    parts = [Part(before)] if before else []
-    parts.append(Part(value, value=True))
-    if after:
-        parts.append(Part(after))
-    return parts
-
-
-def _join(groups: Iterable[list[Part]], sep: str) -> list[Part]:
-    out: list[Part] = []
-    for group in groups:
-        if group and out:
-            out.append(Part(sep))
-        out.extend(group)
-    return out
-
-
-def _number(source: dict[str, Any], key: str) -> float | None:
-    value = source.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool) and isfinite(value):
-        return float(value)
-    return None
 
 
 def _line(label: str, parts: list[Part], missing: bool = False) -> ScriptLine:
@@ -86,36 +49,13 @@ def latest_summary(handoff: Handoff) -> dict[str, Any] | None:
     return stored.data if stored else None
 
 
-def _consent(handoff: Handoff) -> Consent | None:
-    return Consent.objects.filter(handoff=handoff).first()
-
-
-def location_text(handoff: Handoff) -> ScriptLine:
-    consent = _consent(handoff)
-    location = handoff.location if consent and consent.share_location else None
-    if not location or not isinstance(location, dict):
-        why = (
-            "the person did not consent to share their location"
-            if not (consent and consent.share_location)
-            else "the platform sent no location"
-        )
-        return _line("Location", [Part(f"Unknown: {why}. Ask the person where they are.")], True)
-    civic = location.get("civic")
-    civic = civic if isinstance(civic, dict) else {}
-    street = _join([_field(civic, "street"), _field(civic, "unit", before="unit ")], " ")
-    state_postal = _join([_field(civic, "state"), _field(civic, "postal_code")], " ")
-    area = _join(
-        [street, _field(civic, "city"), _field(civic, "county", after=" County"), state_postal],
-        ", ",
-    )
-    geo = location.get("geo")
-    geo = geo if isinstance(geo, dict) else {}
-    lat, lon, accuracy = _number(geo, "lat"), _number(geo, "lon"), _number(geo, "accuracy_m")
-    gps = []
-    if lat is not None and lon is not None:
-        within = f" within {accuracy:.0f} m" if accuracy is not None else ""
-        gps = [Part(f"GPS {lat:.5f}, {lon:.5f}{within}")]
-    parts = _join([area, gps, _field(location, "source", before="source: ")], "; ")
+def location_text(personal: PersonalView) -> ScriptLine:
+    if personal.location is None:
+        why = personal.location_missing
+        return _line("Location", [Part(f"Unknown. {why} Ask the person where they are.")], True)
+    gps = [Part(personal.gps)] if personal.gps else []
+    source = value_parts(personal.location, "source", before="source: ")
+    parts = join_parts([list(personal.address), gps, source], "; ")
     if not parts:
         return _line(
             "Location", [Part("Unknown: no usable address was sent. Ask the person.")], True
@@ -123,35 +63,24 @@ def location_text(handoff: Handoff) -> ScriptLine:
     return _line("Location", parts)
 
 
-def callback_text(handoff: Handoff) -> ScriptLine:
-    consent = _consent(handoff)
-    contact = handoff.contact if consent and consent.share_profile else None
-    contact = contact if isinstance(contact, dict) else {}
-    phone = contact.get("phone")
-    if not isinstance(phone, str) or not phone.strip():
-        why = (
-            "the person did not consent to share their phone number"
-            if not (consent and consent.share_profile)
-            else "no phone number was shared"
-        )
-        return _line("Callback number", [Part(f"None: {why}.")], True)
-    verified = " (verified by the platform)" if contact.get("phone_verified") is True else ""
-    name = _field(contact, "name", before=" Name given: ", after=".")
-    return _line(
-        "Callback number", [Part(_spoken_phone(phone), value=True), Part(f"{verified}."), *name]
+def callback_text(personal: PersonalView) -> ScriptLine:
+    if not personal.phone or personal.contact is None:
+        return _line("Callback number", [Part(f"None. {personal.contact_missing}")], True)
+    verified = (
+        " (verified by the platform)" if personal.contact.get("phone_verified") is True else ""
     )
-
-
-def _spoken_phone(e164: str) -> str:
-    digits = e164.removeprefix("+1") if e164.startswith("+1") and len(e164) == 12 else None
-    return format_phone(digits) if digits else e164
+    name = value_parts(personal.contact, "name", before=" Name given: ", after=".")
+    return _line(
+        "Callback number",
+        [Part(personal.spoken_phone, value=True), Part(f"{verified}."), *name],
+    )
 
 
 def _summary_lines(summary: dict[str, Any]) -> list[ScriptLine]:
     lines = [
         _line(
             "What is happening",
-            [*_field(summary, "cad_line"), Part(" (machine summary)")],
+            [*value_parts(summary, "cad_line"), Part(" (machine summary)")],
         )
     ]
     means = summary.get("means") or []
@@ -161,23 +90,28 @@ def _summary_lines(summary: dict[str, Any]) -> list[ScriptLine]:
             access = {True: " (has access)", False: " (says no access)"}.get(m.get("access"), "")
             kind = m.get("kind")
             words = MEANS_WORDS.get(kind) if isinstance(kind, str) else None
-            said = [Part(words)] if words else _field(m, "kind")
+            said = [Part(words)] if words else value_parts(m, "kind")
             described.append([*said, Part(access)] if access else said)
         weapons = any(m.get("kind") == "firearm" for m in means)
         lines.append(
             _line(
                 "Means and weapons",
-                ([Part("WEAPON: ")] if weapons else []) + _join(described, "; "),
+                ([Part("WEAPON: ")] if weapons else []) + join_parts(described, "; "),
             )
         )
     else:
         lines.append(_line("Means and weapons", [Part("None mentioned. Ask.")], True))
-    others = _join((_field(f, "label") for f in summary.get("risk_to_others") or []), "; ")
+    others = join_parts(
+        (value_parts(f, "label") for f in summary.get("risk_to_others") or []), "; "
+    )
     lines.append(_line("Risk to others", others or [Part("None mentioned.")]))
     return lines
 
 
-def call_script(*, handoff: Handoff, counselor_name: str, match: CenterMatch) -> list[ScriptLine]:
+def call_script(
+    *, handoff: Handoff, personal: PersonalView, counselor_name: str, match: CenterMatch
+) -> list[ScriptLine]:
+    """The lines to read, from what `personal` (the consent gate's answer) allows."""
     summary = latest_summary(handoff)
     lines = [
         _line(
@@ -191,8 +125,8 @@ def call_script(*, handoff: Handoff, counselor_name: str, match: CenterMatch) ->
                 ),
             ],
         ),
-        location_text(handoff),
-        callback_text(handoff),
+        location_text(personal),
+        callback_text(personal),
     ]
     if summary:
         lines.extend(_summary_lines(summary))

@@ -7,7 +7,6 @@ the dashboards after commit.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -15,42 +14,41 @@ from django.db import transaction
 from django.utils import timezone
 
 from counselors.models import User
-from handoff.access import can_act_on_case, is_supervisor
+from counselors.presence import online_staff
+from handoff.access import PersonalView, can_act_on_case, is_supervisor, personal_view
 from handoff.callbacks.services import callback_enqueue
-from handoff.directory.models import EmergencyCenter, MobileCrisisTeam
 from handoff.directory.services import CenterMatch, emergency_center_for
-from handoff.dispositions.models import (
+from handoff.events import event_record
+from handoff.jobs import CaseRun
+from handoff.models import (
     DISPATCH_FINAL,
+    OWNED_STATUSES,
     Amendment,
+    CallbackEvent,
     ContactAttempt,
     ContactChannel,
     ContactResult,
     DispatchStatus,
     Disposition,
     EmergencyCall,
+    EmergencyCenter,
+    EventKind,
     FollowUp,
+    Handoff,
+    MessageRole,
     MobileCrisisDispatch,
     MobileCrisisStatusUpdate,
+    MobileCrisisTeam,
     NoConsentReason,
     Note,
-    RiskAssessment,
-)
-from handoff.events import event_record
-from handoff.jobs import CaseRun
-from handoff.models import (
-    OWNED_STATUSES,
-    CallbackEvent,
-    Consent,
-    EventKind,
-    Handoff,
     Outcome,
-    Role,
+    RiskAssessment,
     Status,
     Tier,
     TierSource,
     TranscriptMessage,
 )
-from handoff.realtime.broadcast import case_changed_on_commit
+from handoff.queue import notify
 
 
 class Refused(Exception):
@@ -84,11 +82,11 @@ def _locked(handoff_id: Any, actor: User) -> Handoff:
     return handoff
 
 
-def _changed(handoff: Handoff, *, event: str) -> None:
+def _changed(handoff: Handoff) -> None:
     handoff.version += 1
     handoff.save(update_fields=["version", "updated_at"])
     owners = [handoff.claimed_by_id] if handoff.claimed_by_id else []
-    case_changed_on_commit(handoff=handoff, owners=owners, event=event)
+    notify.case_changed_on_commit(handoff=handoff, owners=owners)
 
 
 def _not_future(value: datetime, field: str) -> None:
@@ -125,7 +123,7 @@ def contact_attempt_record(
             actor=counselor,
             data={"channel": channel, "result": result},
         )
-        _changed(handoff, event="handoff.contact_attempt")
+        _changed(handoff)
     return attempt
 
 
@@ -139,7 +137,7 @@ def note_add(*, handoff_id: Any, author: User, text: str) -> Note:
         event_record(
             handoff=handoff, kind=EventKind.NOTE_ADDED, actor=author, data={"note": note.pk}
         )
-        _changed(handoff, event="handoff.note")
+        _changed(handoff)
     return note
 
 
@@ -164,7 +162,7 @@ def note_edit(*, note_id: int, author: User, text: str) -> Note:
             actor=author,
             data={"note": note.pk, "supersedes": old.pk},
         )
-        _changed(handoff, event="handoff.note")
+        _changed(handoff)
     return note
 
 
@@ -210,7 +208,7 @@ def assessment_record(
             handoff.tier = tier
             handoff.tier_source = TierSource.COUNSELOR
             handoff.save(update_fields=["tier", "tier_source", "updated_at"])
-        _changed(handoff, event="handoff.assessment")
+        _changed(handoff)
     return assessment
 
 
@@ -229,7 +227,7 @@ def relay_message_send(*, handoff_id: Any, counselor: User, text: str) -> Transc
         message = TranscriptMessage.objects.create(
             handoff=handoff,
             seq=(last if last is not None else -1) + 1,
-            role=Role.COUNSELOR,
+            role=MessageRole.COUNSELOR,
             text=text,
             at=timezone.now(),
             author=counselor,
@@ -241,7 +239,7 @@ def relay_message_send(*, handoff_id: Any, counselor: User, text: str) -> Transc
             actor=counselor,
             data={"message": message.seq, "callback": str(callback.id)},
         )
-        _changed(handoff, event="handoff.relay")
+        _changed(handoff)
     return message
 
 
@@ -340,7 +338,7 @@ def _close(
     event_record(handoff=handoff, kind=EventKind.CLOSED, actor=counselor, data={"outcome": outcome})
     # The platform learns that the case closed, never how.
     callback_enqueue(handoff=handoff, event=CallbackEvent.CLOSED)
-    case_changed_on_commit(handoff=handoff, owners=[owner] if owner else [], event="handoff.closed")
+    notify.case_changed_on_commit(handoff=handoff, owners=[owner] if owner else [])
     return disposition
 
 
@@ -377,13 +375,12 @@ def dispatch_request(
     *,
     handoff_id: Any,
     counselor: User,
-    team_id: int | None,
+    team: MobileCrisisTeam | None,
     team_name: str = "",
     requested_at: datetime,
     reference: str = "",
 ) -> MobileCrisisDispatch:
-    team = MobileCrisisTeam.objects.filter(pk=team_id, active=True).first() if team_id else None
-    if team_id and team is None:
+    if team is not None and not team.active:
         raise Refused({"team": "That team is not in the directory."})
     name = team.name if team else team_name.strip()
     if not name:
@@ -413,7 +410,7 @@ def dispatch_request(
             actor=counselor,
             data={"dispatch": dispatch.pk, "team": name},
         )
-        _changed(handoff, event="handoff.dispatch")
+        _changed(handoff)
     return dispatch
 
 
@@ -469,7 +466,7 @@ def dispatch_update(
                 },
             )
         else:
-            _changed(handoff, event="handoff.dispatch")
+            _changed(handoff)
     return dispatch
 
 
@@ -478,7 +475,7 @@ def dispatch_update(
 
 @dataclass(frozen=True)
 class EmergencyCallRecord:
-    center_id: int | None
+    center: EmergencyCenter | None
     center_name: str
     center_number: str
     dialed_at: datetime | None
@@ -488,16 +485,13 @@ class EmergencyCallRecord:
     relayed: str
     person_consented: bool | None
     no_consent_reason: str
-    supervisor_consulted_id: int | None
+    supervisor_consulted: User | None
 
 
-def emergency_center_suggested(*, handoff: Handoff) -> CenterMatch:
+def emergency_center_suggested(*, personal: PersonalView) -> CenterMatch:
     """The directory's center for the location the person consented to share: shown on the
     emergency screen, and kept with the call the counselor records."""
-    consent = Consent.objects.filter(handoff=handoff).first()
-    return emergency_center_for(
-        location=handoff.location if consent and consent.share_location else None
-    )
+    return emergency_center_for(location=personal.location)
 
 
 def emergency_center_choices(*, match: CenterMatch) -> list[EmergencyCenter]:
@@ -513,17 +507,16 @@ def _call_checks(
     record: EmergencyCallRecord,
 ) -> tuple[EmergencyCenter | None, User | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    center = None
+    center = record.center
     typed = record.center_name.strip() or record.center_number.strip()
-    if record.center_id and typed:
+    if center is not None and typed:
         # Which one was dialed must be beyond doubt in the record.
         errors["center"] = (
             "Choose a center from the directory, or choose “not in the directory” and enter "
             "the center you called by hand; not both."
         )
-    elif record.center_id:
-        center = EmergencyCenter.objects.filter(pk=record.center_id, active=True).first()
-        if center is None:
+    elif center is not None:
+        if not center.active:
             errors["center"] = "That emergency center is not in the directory."
     elif not record.center_name.strip() or not record.center_number.strip():
         errors["center"] = "Name the emergency center you called and its number."
@@ -540,11 +533,9 @@ def _call_checks(
         errors["person_consented"] = "Did the person agree to emergency services being called?"
     elif not record.person_consented and record.no_consent_reason not in NoConsentReason.values:
         errors["no_consent_reason"] = "Say why you called without the person's agreement."
-    consulted = None
-    if record.supervisor_consulted_id:
-        consulted = User.objects.filter(pk=record.supervisor_consulted_id, is_active=True).first()
-        if consulted is None or not is_supervisor(consulted):
-            errors["supervisor_consulted"] = "Choose the supervisor you consulted."
+    consulted = record.supervisor_consulted
+    if consulted is not None and not is_supervisor(consulted):
+        errors["supervisor_consulted"] = "Choose the supervisor you consulted."
     return center, consulted, errors
 
 
@@ -561,7 +552,8 @@ def emergency_call_record(
     assert record.person_consented is not None
     with transaction.atomic():
         handoff = _locked(handoff_id, counselor)
-        suggested = emergency_center_suggested(handoff=handoff).center
+        personal = personal_view(counselor, handoff)
+        suggested = emergency_center_suggested(personal=personal).center
         call = EmergencyCall.objects.create(
             handoff=handoff,
             counselor=counselor,
@@ -602,7 +594,7 @@ def emergency_call_record(
                 "supervisor_consulted": consulted.pk if consulted else None,
             },
         )
-        _changed(handoff, event="handoff.emergency_call")
+        _changed(handoff)
     return call
 
 
@@ -647,8 +639,6 @@ def emergency_call_confirm(
 
 def emergency_confirmations_overdue() -> int:
     """Flag to supervisors every call still unconfirmed past the set time, once each."""
-    from handoff.realtime.broadcast import SUPERVISORS_GROUP, send
-
     cutoff = timezone.now() - timedelta(minutes=settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES)
     flagged = 0
     run = CaseRun("emergency confirmations overdue")
@@ -668,8 +658,7 @@ def emergency_confirmations_overdue() -> int:
             )
             minutes = settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES
             text = f"Emergency call not confirmed after {minutes} min: case {handoff_id}."
-            alert = {"type": "queue.alert", "text": _alert_json(text, str(handoff_id))}
-            transaction.on_commit(partial(send, SUPERVISORS_GROUP, alert))
+            notify.alert_supervisors_on_commit(handoff_id=str(handoff_id), text=text)
             flagged += 1
     run.finish()
     return flagged
@@ -680,20 +669,11 @@ def _event_target(handoff_id: Any) -> Handoff:
     return Handoff.objects.only("id", "platform").get(pk=handoff_id)
 
 
-def _alert_json(text: str, case_id: str) -> str:
-    import json
-
-    return json.dumps({"type": "queue.alert", "id": case_id, "text": text})
-
-
 # --- follow-ups and amendments ------------------------------------------------------------
 
 
 def follow_ups_remind() -> int:
     """Remind a follow-up's counselor when it is due, or the whole floor if they are off."""
-    from counselors.presence import online_staff
-    from handoff.realtime.broadcast import QUEUE_GROUP, send, user_group
-
     now = timezone.now()
     reminded = 0
     run = CaseRun("follow-up reminders")
@@ -712,10 +692,11 @@ def follow_ups_remind() -> int:
                 kind=EventKind.FOLLOW_UP_DUE,
                 data={"follow_up": pk, "to": "floor" if to_floor else counselor_id},
             )
-            group = QUEUE_GROUP if to_floor else user_group(counselor_id)
-            text = f"Follow-up due now for case {handoff_id}."
-            alert = {"type": "queue.alert", "text": _alert_json(text, str(handoff_id))}
-            transaction.on_commit(partial(send, group, alert))
+            notify.alert_counselor_on_commit(
+                handoff_id=str(handoff_id),
+                text=f"Follow-up due now for case {handoff_id}.",
+                user_id=None if to_floor else counselor_id,
+            )
             reminded += 1
     run.finish()
     return reminded

@@ -6,10 +6,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
-
+from handoff import runtime
 from handoff.redis import key as redis_key
-from handoff.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +71,11 @@ def take_token(*, platform_slug: str, per_minute: int) -> Decision:
     capacity = max(1, per_minute)
     rate = capacity / 60.0
     key = redis_key(f"ratelimit:{platform_slug}")
-    if not settings.REDIS_URL:
+    client = runtime.redis()
+    if client is None:
         return _local.take(key, capacity, rate)
     try:
-        script = redis_client().register_script(_LUA)
+        script = client.register_script(_LUA)
         allowed, wait_ms = script(keys=[key], args=[capacity, rate, time.time(), 1])
     except Exception as exc:
         # Refusing a person in crisis because the limiter is down would be the worse failure.

@@ -19,8 +19,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+# handoff.models.Tier and WithdrawReason, spelled as Literals so this module needs no Django and
+# the OpenAPI document lists the values inline; tests/handoff/test_tiers.py keeps them equal.
 RiskLevel = Literal["low", "moderate", "high", "imminent"]
-MessageRole = Literal["user", "assistant"]
+WithdrawReasonValue = Literal["user_left", "consent_revoked", "resolved_elsewhere"]
+# What a platform may send: the counselor's role is the console's own.
+PlatformMessageRole = Literal["user", "assistant"]
 
 # Printable text without NUL or other control characters (except tab/newline in free text).
 _NO_CONTROL = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
@@ -180,7 +184,7 @@ class Location(_Open):
 
 
 class Message(_Strict):
-    role: MessageRole
+    role: PlatformMessageRole
     text: Annotated[
         str, StringConstraints(min_length=1, max_length=20_000, pattern=_NO_CONTROL.pattern)
     ]
@@ -255,7 +259,7 @@ class MessagesAppend(_Strict):
 
 
 class Withdraw(_Strict):
-    reason: Literal["user_left", "consent_revoked", "resolved_elsewhere"]
+    reason: WithdrawReasonValue
 
 
 # --- Responses (documented in OpenAPI; built by the views) -----------------------------------

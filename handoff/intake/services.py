@@ -1,7 +1,7 @@
 """Intake: what a platform's requests do to the database. Every write is one transaction."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,15 +19,16 @@ from handoff.models import (
     Consent,
     EventKind,
     Handoff,
+    MessageRole,
     Platform,
-    Role,
     Status,
     TranscriptMessage,
     WebhookDelivery,
+    WithdrawReason,
     platform_status,
 )
-from handoff.realtime.broadcast import case_changed_on_commit
-from handoff.summary.services import summary_request_on_commit
+from handoff.queue.notify import case_changed_on_commit
+from handoff.summary.tasks import summary_request_on_commit
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,17 @@ class Answer:
     body: dict[str, Any]
     location: str = ""
     replayed: bool = False
-    problem: dict[str, Any] = field(default_factory=dict)
 
 
 # Told at once to the counselor holding a case the platform withdrew. The case stays open: a
 # person at imminent risk who leaves the chat is still at risk.
-WITHDRAW_NOTICE = {
-    "user_left": "The platform says the person left the chat. The case stays with you: decide "
-    "whether to keep trying to reach them.",
-    "consent_revoked": "The platform says the person withdrew consent. The case stays with you: "
-    "decide what their safety needs.",
-    "resolved_elsewhere": "The platform says this was resolved elsewhere. The case stays with "
-    "you until you close it.",
+WITHDRAW_NOTICE: dict[str, str] = {
+    WithdrawReason.USER_LEFT: "The platform says the person left the chat. The case stays with "
+    "you: decide whether to keep trying to reach them.",
+    WithdrawReason.CONSENT_REVOKED: "The platform says the person withdrew consent. The case "
+    "stays with you: decide what their safety needs.",
+    WithdrawReason.RESOLVED_ELSEWHERE: "The platform says this was resolved elsewhere. The case "
+    "stays with you until you close it.",
 }
 
 
@@ -222,7 +222,7 @@ def _handoff_insert(
         },
     )
     callback_enqueue(handoff=handoff, event=CallbackEvent.QUEUED)
-    case_changed_on_commit(handoff=handoff, owners=[], event="handoff.queued", as_written=True)
+    case_changed_on_commit(handoff=handoff, owners=[], as_written=True)
     summary_request_on_commit(handoff=handoff, record=False)
     return handoff
 
@@ -248,9 +248,8 @@ def handoff_for_platform(
     return handoff
 
 
-def queue_position(*, handoff: Handoff, cap: int | None = None) -> int | None:
+def queue_position(*, handoff: Handoff) -> int | None:
     """1-based place in the live queue (tier first, then time waiting), or None if not queued.
-    With `cap`, counting stops there: enough to know whether a case is among the drawn rows.
     Reads only columns of the handoff_live_queue index."""
     if handoff.status != Status.QUEUED:
         return None
@@ -259,8 +258,6 @@ def queue_position(*, handoff: Handoff, cap: int | None = None) -> int | None:
         | Q(tier_rank=handoff.tier_rank, queued_at__lt=handoff.queued_at)
         | Q(tier_rank=handoff.tier_rank, queued_at=handoff.queued_at, id__lt=handoff.id)
     )
-    if cap is not None:
-        return ahead.order_by()[:cap].count() + 1
     return ahead.count() + 1
 
 
@@ -281,7 +278,7 @@ def messages_append(
                 TranscriptMessage(
                     handoff=handoff,
                     seq=start + 1 + i,
-                    role=Role.USER,
+                    role=MessageRole.USER,
                     text=m.text,
                     at=m.at,
                     received_at=now,
@@ -305,7 +302,6 @@ def messages_append(
             case_changed_on_commit(
                 handoff=handoff,
                 owners=[handoff.claimed_by_id] if handoff.claimed_by_id else [],
-                event="handoff.messages",
             )
             summary_request_on_commit(handoff=handoff)
             answer = Answer(
@@ -348,7 +344,7 @@ def handoff_withdraw(
                 event_record(
                     handoff=handoff, kind=EventKind.WITHDRAWN, data={"reason": data.reason}
                 )
-                case_changed_on_commit(handoff=handoff, owners=[], event="handoff.withdrawn")
+                case_changed_on_commit(handoff=handoff, owners=[])
             elif handoff.status in OWNED_STATUSES:
                 handoff.withdrawn_at = now
                 handoff.withdrawn_reason = data.reason
@@ -364,7 +360,6 @@ def handoff_withdraw(
                 case_changed_on_commit(
                     handoff=handoff,
                     owners=[handoff.claimed_by_id] if handoff.claimed_by_id else [],
-                    event="handoff.withdraw_after_claim",
                     notice=WITHDRAW_NOTICE[data.reason],
                 )
             answer = Answer(

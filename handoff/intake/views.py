@@ -6,6 +6,7 @@ signature (one 401 for every reason), then the content type, the rate limit, JSO
 
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -302,8 +303,6 @@ def handoff_withdraw(
 
 
 def _uuid(value: str) -> str:
-    import uuid
-
     return str(uuid.UUID(value))
 
 

@@ -152,12 +152,16 @@ def presence() -> dict[str, Any]:
     }
 
 
+def alert(*, handoff_id: str, text: str) -> dict[str, Any]:
+    """A line on a dashboard about one case: its id and what happened, nothing personal."""
+    return {"type": "queue.alert", "id": handoff_id, "text": text}
+
+
 def breach_alert(*, handoff: Handoff) -> dict[str, Any]:
-    """For supervisors: ids and tiers only, nothing personal."""
+    """For supervisors: ids and tiers only."""
     waited = int((timezone.now() - handoff.queued_at).total_seconds())
     tier = handoff.get_tier_display().lower()
-    return {
-        "type": "queue.alert",
-        "id": str(handoff.id),
-        "text": f"Target missed: a case now {tier} has waited {waited} s.",
-    }
+    return alert(
+        handoff_id=str(handoff.id),
+        text=f"Target missed: a case now {tier} has waited {waited} s.",
+    )

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db.models import Count, Min, QuerySet
 
 from counselors.models import User
-from handoff.models import OWNED_STATUSES, TIER_RANK, Handoff, Status, Tier
+from counselors.presence import online_staff
+from handoff.models import OWNED_STATUSES, Handoff, Status, Tier
 
-TIERS_DESC = (Tier.IMMINENT, Tier.HIGH, Tier.MODERATE, Tier.LOW)
 # What a queue row shows (templates/queue/dashboard.html#row) and what an update says of it:
 # nothing else is loaded. Personal columns and secrets stay out (each decryption costs tens of
 # microseconds), and so do a dozen timestamps the row does not show (a page or a broadcast reads
@@ -42,7 +42,7 @@ class TierCount:
     oldest_queued_at: datetime | None
 
 
-def queue_for(*, counselor: User | None = None, limit: int | None = None) -> list[Handoff]:
+def queue_for(*, limit: int | None = None) -> list[Handoff]:
     """The waiting cases in claim order: tier, then time waiting. Served by the partial index
     handoff_live_queue; at most `limit` rows are read."""
     limit = settings.QUEUE_DISPLAY_LIMIT if limit is None else limit
@@ -75,8 +75,8 @@ def tier_counts() -> list[TierCount]:
         .order_by()
     }
     counts = []
-    for tier in TIERS_DESC:
-        row = rows.get(TIER_RANK[tier])
+    for tier in reversed(Tier):
+        row = rows.get(tier.rank)
         counts.append(
             TierCount(
                 tier=tier,
@@ -107,6 +107,4 @@ def cases_of(*, counselor: User) -> QuerySet[Handoff]:
 
 
 def colleagues_for_transfer(*, exclude: User) -> QuerySet[User]:
-    from counselors.presence import online_staff
-
     return online_staff().exclude(pk=exclude.pk)

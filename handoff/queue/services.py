@@ -22,7 +22,7 @@ from handoff.models import (
     Tier,
     TierSource,
 )
-from handoff.realtime.broadcast import case_changed_on_commit
+from handoff.queue.notify import case_changed_on_commit
 
 
 class ClaimRefused(Exception):
@@ -170,11 +170,6 @@ def handoff_transfer(*, handoff_id: str, actor: User, to: User | None) -> Handof
     return handoff
 
 
-def _one_up(tier: str) -> str:
-    order = [Tier.LOW, Tier.MODERATE, Tier.HIGH, Tier.IMMINENT]
-    return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
-
-
 def queue_age() -> int:
     """Flag every waiting case past its tier's target and move it up one tier, once each.
     Safe to run concurrently: the conditional UPDATE lets one runner flag a case. A case that
@@ -191,7 +186,7 @@ def queue_age() -> int:
         ).values_list("pk", flat=True)
         for pk in list(due[:500]):
             with run.case(pk):
-                new_tier = _one_up(tier)
+                new_tier = Tier(tier).one_up()
                 updated = Handoff.objects.filter(
                     pk=pk, status=Status.QUEUED, tier=tier, breached_at__isnull=True
                 ).update(

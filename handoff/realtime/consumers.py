@@ -1,15 +1,16 @@
 """The dashboard socket. It pushes; actions go through ordinary POSTs.
 
 On connect (and whenever the browser reports a gap) it sends a full snapshot, so a reconnect
-heals anything the channel layer dropped.
+heals anything the channel layer dropped. What the snapshot holds is the queue's: handoff.routing
+hands the queue's Dashboard to the consumer, so this transport imports nothing of the queue.
 """
 
 import asyncio
 import contextlib
 import json
 import logging
-import threading
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,15 +22,13 @@ from counselors.models import User
 from counselors.presence import presence_leave, presence_touch
 from handoff.access import can_view_case, is_staff_member, is_supervisor
 from handoff.events import refusal_record
-from handoff.queue import render
+from handoff.models import Handoff
 from handoff.realtime import restarts
 from handoff.realtime.broadcast import (
     QUEUE_GROUP,
     SUPERVISORS_GROUP,
     case_group,
     current_seq,
-    presence_changed,
-    presence_text,
     user_group,
 )
 
@@ -46,23 +45,15 @@ CLOSE_LAYER_DOWN = 4503
 # sends one when Redis answers again: realtime.restarts).
 UPDATES_DELAYED = json.dumps({"type": "updates.delayed"})
 
-_snapshot_lock = threading.Lock()
-_snapshot_cache: dict[str, Any] = {"seq": None, "at": 0.0, "text": ""}
-# A snapshot is keyed by the global sequence: nothing the queue shows changes without it moving.
-# The age bound covers a Redis restart resetting the sequence.
-SNAPSHOT_MAX_AGE_S = 2.0
 
+@dataclass(frozen=True)
+class Dashboard:
+    """What the dashboard socket sends, provided by the queue (handoff.queue.notify)."""
 
-def queue_snapshot_text() -> str:
-    seq = current_seq()
-    now = time.monotonic()
-    with _snapshot_lock:
-        if _snapshot_cache["seq"] == seq and now - _snapshot_cache["at"] < SNAPSHOT_MAX_AGE_S:
-            return str(_snapshot_cache["text"])
-    text = json.dumps(render.queue_snapshot(seq=seq))
-    with _snapshot_lock:
-        _snapshot_cache.update(seq=seq, at=now, text=text)
-    return text
+    # Synchronous, called in the database thread: every text a fresh dashboard needs.
+    snapshot_texts: Callable[[User], list[str]]
+    # Synchronous: tell every dashboard who is online now.
+    presence_changed: Callable[[], None]
 
 
 # Presence changes in one process within this window go out as one broadcast: a shift starting,
@@ -71,7 +62,7 @@ PRESENCE_COALESCE_S = 1.0
 _presence_task: "asyncio.Task[None] | None" = None
 
 
-async def _presence_broadcast_later() -> None:
+async def _presence_broadcast_later(presence_changed: Callable[[], None]) -> None:
     await asyncio.sleep(PRESENCE_COALESCE_S)
     global _presence_task
     # From here on a new change schedules its own broadcast: this one may read too early.
@@ -79,14 +70,14 @@ async def _presence_broadcast_later() -> None:
     await database_sync_to_async(presence_changed)()
 
 
-def presence_changed_soon() -> None:
+def presence_changed_soon(presence_changed: Callable[[], None]) -> None:
     """Ask for one presence broadcast shortly; it reads who is online when it goes out."""
     global _presence_task
     loop = asyncio.get_running_loop()
     pending = _presence_task
     if pending is not None and not pending.done() and pending.get_loop() is loop:
         return
-    _presence_task = loop.create_task(_presence_broadcast_later())
+    _presence_task = loop.create_task(_presence_broadcast_later(presence_changed))
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -110,6 +101,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 class QueueConsumer(LiveConsumer):
     user: User
     joined: list[str]
+
+    def __init__(self, *, dashboard: Dashboard) -> None:
+        super().__init__()
+        self.dashboard = dashboard
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -138,7 +133,7 @@ class QueueConsumer(LiveConsumer):
         for text in texts:
             await self.send(text_data=text)
         if arrived:
-            presence_changed_soon()
+            presence_changed_soon(self.dashboard.presence_changed)
 
     async def disconnect(self, code: int) -> None:
         restarts.unwatch(self)
@@ -146,7 +141,7 @@ class QueueConsumer(LiveConsumer):
         if hasattr(self, "user") and await database_sync_to_async(presence_leave)(
             channel_name=self.channel_name
         ):
-            presence_changed_soon()
+            presence_changed_soon(self.dashboard.presence_changed)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -166,7 +161,7 @@ class QueueConsumer(LiveConsumer):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             if arrived:
-                presence_changed_soon()
+                presence_changed_soon(self.dashboard.presence_changed)
             # The browser compares this with the last update it drew: a push lost on the way
             # (pub/sub delivers at most once, and says nothing of a Redis restart) shows up
             # here within one heartbeat and is healed by a snapshot.
@@ -210,7 +205,7 @@ class QueueConsumer(LiveConsumer):
         return texts, presence_touch(user=self.user, channel_name=self.channel_name, check=False)
 
     def _snapshot_texts(self) -> list[str]:
-        return [queue_snapshot_text(), json.dumps(render.mine(user=self.user)), presence_text()]
+        return self.dashboard.snapshot_texts(self.user)
 
     # Group messages carry text serialised once by the sender; each socket only forwards it.
     async def queue_update(self, event: dict[str, Any]) -> None:
@@ -307,15 +302,11 @@ def _check_active(user_id: int) -> None:
 
 
 def _version_of(handoff_id: str, user_id: int) -> int | None:
-    from handoff.models import Handoff
-
     _check_active(user_id)
     return Handoff.objects.filter(pk=handoff_id).values_list("version", flat=True).first()
 
 
 def _may_view(user: User, handoff_id: str) -> bool:
-    from handoff.models import Handoff
-
     handoff = Handoff.objects.filter(pk=handoff_id).first()
     if handoff is None:
         return False

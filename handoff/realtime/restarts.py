@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
-from django.conf import settings
 from redis.exceptions import RedisError
+
+from handoff import runtime
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,12 @@ def watch(socket: Socket) -> None:
     """A socket connected on this process; the first one starts the watcher."""
     global _watcher
     _sockets.add(socket)
-    if not settings.REDIS_URL:
+    url = runtime.current().redis_url
+    if not url:
         return  # the in-memory layer lives and dies with the process
     loop = asyncio.get_running_loop()
     if _watcher is None or _watcher.done() or _watcher.get_loop() is not loop:
-        _watcher = loop.create_task(_watch(settings.REDIS_URL))
+        _watcher = loop.create_task(_watch(url))
 
 
 def unwatch(socket: Socket) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from django.conf import settings
+
+from handoff import runtime
 
 SEND_TIMEOUT_S = 5.0
 
@@ -36,9 +37,15 @@ def _loop() -> asyncio.AbstractEventLoop:
         return loop  # type: ignore[no-any-return]
 
 
+def loop_in_use() -> asyncio.AbstractEventLoop | None:
+    """The background loop sends go through, once one has started (None before)."""
+    loop: asyncio.AbstractEventLoop | None = _state["loop"]
+    return loop
+
+
 def run(make: "Any") -> None:
     """Run the coroutine made by `make()` to completion, from synchronous code."""
-    if not settings.REDIS_URL:
+    if not runtime.current().redis_url:
         async_to_sync(make)()
         return
     try:

@@ -1,6 +1,6 @@
 """Machine summary of a crisis conversation: deterministic, offline, every word checkable."""
 
-from handoff.summary.engine import RuleEngine, SummaryEngine, max_tier, summarize
+from handoff.summary.engine import RuleEngine, SummaryEngine, summarize
 from handoff.summary.types import (
     Domain,
     Evidence,
@@ -23,6 +23,5 @@ __all__ = [
     "SummaryEngine",
     "Tier",
     "TranscriptLine",
-    "max_tier",
     "summarize",
 ]

@@ -19,7 +19,6 @@ from typing import Protocol, overload
 from handoff.summary import lexicon as lx
 from handoff.summary.language import detect_language, language_name
 from handoff.summary.types import (
-    TIER_ORDER,
     Evidence,
     Finding,
     Indicator,
@@ -1151,10 +1150,3 @@ def summarize(
     return _DEFAULT.summarize(
         transcript=transcript, platform_level=platform_level, platform_score=platform_score
     )
-
-
-def max_tier(a: Tier, b: Tier | None) -> Tier:
-    """The higher of two tiers: the queue never lowers the platform's level."""
-    if b is None or TIER_ORDER[a] >= TIER_ORDER[b]:
-        return a
-    return b

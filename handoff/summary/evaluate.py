@@ -15,9 +15,8 @@ from typing import Any
 
 from handoff.summary.engine import RuleEngine, SummaryEngine
 from handoff.summary.lexicon import INDICATOR_CODES, MEANS_KINDS
-from handoff.summary.types import TIER_ORDER, Summary, TranscriptLine
+from handoff.summary.types import TIER_ORDER, TIERS, Summary, TranscriptLine
 
-TIERS: tuple[str, ...] = ("low", "moderate", "high", "imminent")
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "summary" / "eval_set.jsonl"
 # Findings scored like indicators, beside the indicator codes.
 EXTRA_LABELS: tuple[str, ...] = (

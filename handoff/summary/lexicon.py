@@ -12,13 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-
-# The parser and its constants are how the re module itself reads a pattern; they are used here
-# only to find which characters a match can start with (see _x).
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
+from handoff.summary import regex_syntax as rx
 from handoff.summary.types import Domain, MeansKind
 
 _MACROS = {
@@ -37,36 +33,36 @@ def _first_chars(items: Sequence[Any]) -> set[str] | None:
     """Characters a match of this parsed pattern can start with; None when any character can."""
     first: set[str] = set()
     for op, av in items:
-        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        if op in (rx.AT, rx.ASSERT, rx.ASSERT_NOT):
             continue  # zero width: look at what follows
-        if op is _c.LITERAL:
+        if op is rx.LITERAL:
             return first | {chr(av)}
-        if op is _c.IN:
+        if op is rx.IN:
             for inner_op, inner in av:
-                if inner_op is _c.LITERAL:
+                if inner_op is rx.LITERAL:
                     first.add(chr(inner))
-                elif inner_op is _c.RANGE and inner[1] - inner[0] < 64:
+                elif inner_op is rx.RANGE and inner[1] - inner[0] < 64:
                     first.update(chr(c) for c in range(inner[0], inner[1] + 1))
-                elif inner_op is _c.CATEGORY and inner is _c.CATEGORY_DIGIT:
+                elif inner_op is rx.CATEGORY and inner is rx.CATEGORY_DIGIT:
                     first.update("0123456789")
-                elif inner_op is _c.CATEGORY and inner is _c.CATEGORY_SPACE:
+                elif inner_op is rx.CATEGORY and inner is rx.CATEGORY_SPACE:
                     first.update(" \t\n\r\f\v")
                 else:
                     return None
             return first
-        if op is _c.BRANCH:
+        if op is rx.BRANCH:
             for branch in av[1]:
                 sub = _first_chars([*list(branch)])
                 if sub is None:
                     return None
                 first |= sub
             return first
-        if op is _c.SUBPATTERN:
+        if op is rx.SUBPATTERN:
             sub = _first_chars(list(av[-1]))
             if sub is None:
                 return None
             return first | sub
-        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        if op in (rx.MAX_REPEAT, rx.MIN_REPEAT, rx.POSSESSIVE_REPEAT):
             sub = _first_chars(list(av[2]))
             if sub is None:
                 return None
@@ -82,15 +78,15 @@ def _at_boundary(items: Sequence[Any]) -> bool:
     """Whether every match of this parsed pattern starts at a word boundary (a ``\\b`` before
     anything is consumed). Conservative: False when unsure."""
     for op, av in items:
-        if op is _c.AT:
-            if av is _c.AT_BOUNDARY:
+        if op is rx.AT:
+            if av is rx.AT_BOUNDARY:
                 return True
             continue
-        if op in (_c.ASSERT, _c.ASSERT_NOT):
+        if op in (rx.ASSERT, rx.ASSERT_NOT):
             continue  # zero width: look at what follows
-        if op is _c.BRANCH:
+        if op is rx.BRANCH:
             return all(_at_boundary(list(branch)) for branch in av[1])
-        if op is _c.SUBPATTERN:
+        if op is rx.SUBPATTERN:
             return _at_boundary(list(av[-1]))
         return False
     return False
@@ -121,7 +117,7 @@ def _x(*patterns: str) -> re.Pattern[str]:
     joined = "|".join(f"(?:{p})" for p in patterns)
     for macro, value in _MACROS.items():
         joined = joined.replace(macro, value)
-    guard = _guard(list(_parser.parse(joined, re.IGNORECASE)))
+    guard = _guard(rx.parse(joined, re.IGNORECASE))
     if guard:
         joined = f"{guard}(?:{joined})"
     return re.compile(joined, re.IGNORECASE)
@@ -1172,7 +1168,7 @@ TIMING_ANSWER_WORDS = 7
 # pattern the reading cannot bound (None) simply runs everywhere.
 
 _FINITE_LIMIT = 64
-_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+_REPEATS = (rx.MAX_REPEAT, rx.MIN_REPEAT, rx.POSSESSIVE_REPEAT)
 # Frequent words make poor triggers: a rule is prefiltered on its rarest required literal.
 _COMMON_WORDS = frozenset(
     [
@@ -1249,9 +1245,9 @@ _COMMON_WORDS = frozenset(
 def _small_class(av: Sequence[Any]) -> set[str] | None:
     chars: set[str] = set()
     for op, value in av:
-        if op is _c.LITERAL:
+        if op is rx.LITERAL:
             chars.add(chr(value))
-        elif op is _c.RANGE and value[1] - value[0] < 10:
+        elif op is rx.RANGE and value[1] - value[0] < 10:
             chars.update(chr(c) for c in range(value[0], value[1] + 1))
         else:
             return None  # negated, a category (\w, \s, \d) or a wide range
@@ -1274,16 +1270,16 @@ def _finite(items: Sequence[Any]) -> set[str] | None:
 
 
 def _finite_item(op: Any, av: Any) -> set[str] | None:
-    if op is _c.LITERAL:
+    if op is rx.LITERAL:
         ch = chr(av)
         return None if ch.isspace() or ch == "\x00" else {ch}
-    if op is _c.IN:
+    if op is rx.IN:
         return _small_class(av)
-    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+    if op in (rx.AT, rx.ASSERT, rx.ASSERT_NOT):
         return {""}  # zero width: consumes nothing
-    if op is _c.SUBPATTERN:
+    if op is rx.SUBPATTERN:
         return _finite(list(av[-1]))
-    if op is _c.BRANCH:
+    if op is rx.BRANCH:
         out: set[str] = set()
         for branch in av[1]:
             sub = _finite(list(branch))
@@ -1408,9 +1404,9 @@ def _requirement(items: Sequence[Any], lenient: bool = False) -> list[frozenset[
             continue
         flush()
         run = {""}
-        if op is _c.SUBPATTERN:
+        if op is rx.SUBPATTERN:
             clauses += _requirement(list(av[-1]), lenient)
-        elif op is _c.BRANCH:
+        elif op is rx.BRANCH:
             parts = [_requirement(list(branch), lenient) for branch in av[1]]
             if all(parts):
                 # Each branch holds one string of its k-th set, so the whole holds one of the
@@ -1430,7 +1426,7 @@ def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:
 
     Literals are read case-sensitively: a pattern compiled with IGNORECASE is written in lower
     case, and the literals are looked for in length-preserving lowercased text."""
-    return _requirement(list(_parser.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE)))
+    return _requirement(rx.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE))
 
 
 _ALTERNATIVES_LIMIT = 64
@@ -1440,10 +1436,10 @@ def _alternatives(items: list[Any]) -> list[list[Any]]:
     """The parsed sequence as one sequence per top-level alternative: groups are opened, and a
     sequence with a single alternation in it becomes one sequence per branch (an alternation
     next to another one is left whole, so the count never multiplies)."""
-    while any(op is _c.SUBPATTERN for op, _av in items):
-        n = next(n for n, (op, _av) in enumerate(items) if op is _c.SUBPATTERN)
+    while any(op is rx.SUBPATTERN for op, _av in items):
+        n = next(n for n, (op, _av) in enumerate(items) if op is rx.SUBPATTERN)
         items = [*items[:n], *items[n][1][-1], *items[n + 1 :]]
-    branches = [n for n, (op, _av) in enumerate(items) if op is _c.BRANCH]
+    branches = [n for n, (op, _av) in enumerate(items) if op is rx.BRANCH]
     if len(branches) != 1:
         return [items]
     n = branches[0]
@@ -1459,7 +1455,7 @@ def alternative_literals(pattern: re.Pattern[str]) -> list[list[frozenset[str]]]
     """For each top-level alternative of ``pattern``, sets of strings as ``required_literals``
     gives for the whole pattern: a match holds one string of each set of one alternative at
     least. [] when some alternative has no bound."""
-    parsed = list(_parser.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE))
+    parsed = rx.parse(pattern.pattern, pattern.flags & ~re.IGNORECASE)
     out = [_requirement(alt, lenient=True) for alt in _alternatives(parsed)]
     return out if all(out) else []
 
@@ -1628,7 +1624,7 @@ PATTERN_BITS = RULE_BITS | HELPER_BITS | CUE_BITS
 def _skip_ahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """The same pattern behind a lookahead on the characters a match can start with (as ``_x``
     does): the same matches, found without trying a match at every position."""
-    guard = _guard(list(_parser.parse(pattern.pattern, pattern.flags)))
+    guard = _guard(rx.parse(pattern.pattern, pattern.flags))
     if not guard:
         return pattern
     return re.compile(f"{guard}(?:{pattern.pattern})", pattern.flags)

@@ -1,8 +1,8 @@
 """Building and storing machine summaries. The queue never waits for them."""
 
-import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -21,25 +21,18 @@ from handoff.models import (
     Handoff,
     HandoffEvent,
     HandoffSummary,
-    Role,
+    MessageRole,
     Status,
     SummaryStatus,
+    Tier,
     TierSource,
     TranscriptMessage,
-    tier_max,
 )
-from handoff.realtime.broadcast import CaseChange, case_changed_on_commit, cases_changed_on_commit
-from handoff.redis import key as redis_key
-from handoff.redis import redis_client
+from handoff.queue.notify import CaseChange, case_changed_on_commit, cases_changed_on_commit
 from handoff.summary.engine import SummaryEngine
-from handoff.summary.types import Summary, TranscriptLine
+from handoff.summary.types import Summary, TranscriptLine, tier_of
 
 logger = logging.getLogger(__name__)
-
-# Set while a sweep is queued and has not started; a request finding it set enqueues nothing.
-SWEEP_PENDING_KEY = redis_key("summary:sweep-pending")
-SWEEP_PENDING_TTL_S = 30  # a lost wake-up blocks others no longer than this
-SWEEP_BUDGET_S = 10.0  # then the sweep hands over to a fresh task (time limit 20 s)
 
 
 @cache
@@ -49,54 +42,33 @@ def summary_engine() -> SummaryEngine:
     return engine
 
 
-def summary_request_on_commit(*, handoff: Handoff, record: bool = True) -> None:
-    """Ask for a summary of the current transcript once the caller's transaction commits.
-    `record=False` when the caller already wrote the request's version and time on the row.
-
-    The database says which cases are due (their transcript is newer than their last summary);
-    the request only wakes the sweep that builds them, in batches."""
-    if record:
-        Handoff.objects.filter(pk=handoff.pk).update(
-            summary_requested_version=handoff.transcript_version,
-            summary_requested_at=timezone.now(),
-            summary_lease_until=None,  # a sweep building the old version must not hold it
-        )
-    transaction.on_commit(summary_sweep_kick)
+def summary_request_record(*, handoff: Handoff) -> None:
+    """Record that the current transcript wants a summary. The database says which cases are
+    due (their transcript is newer than their last summary); scheduling the sweep that builds
+    them is handoff.summary.tasks.summary_request_on_commit."""
+    Handoff.objects.filter(pk=handoff.pk).update(
+        summary_requested_version=handoff.transcript_version,
+        summary_requested_at=timezone.now(),
+        summary_lease_until=None,  # a sweep building the old version must not hold it
+    )
 
 
-def summary_sweep_kick(*, force: bool = False) -> None:
-    """Wake a sweep, unless one is already queued and has not started: a burst of a thousand
-    handoffs costs a Redis SET each and a handful of tasks, not a thousand. `force` enqueues one
-    whatever the flag says (the reconciler, a sweep out of time)."""
-    from handoff.summary.tasks import summary_sweep_task
-
-    flag = bool(settings.REDIS_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
-    try:
-        if flag:
-            first = redis_client().set(SWEEP_PENDING_KEY, "1", nx=True, ex=SWEEP_PENDING_TTL_S)
-            if not first and not force:
-                return
-        summary_sweep_task.delay()
-    except Exception as exc:
-        # Redis or the broker is down: the reconciler asks again. The case is already queued.
-        logger.warning("summary sweep not enqueued (%s)", type(exc).__name__)
-        if flag:
-            with contextlib.suppress(Exception):
-                redis_client().delete(SWEEP_PENDING_KEY)
-
-
-def summaries_sweep(*, budget_s: float = SWEEP_BUDGET_S) -> int:
+def summaries_build_due(
+    *,
+    budget_s: float,
+    hand_over: Callable[[], None],
+    retry_alone: Callable[[str, int], None],
+) -> int:
     """Build every due summary, a leased batch at a time, most urgent tier first. Two workers
-    sweeping at once take different batches. Returns how many summaries were stored."""
-    if settings.REDIS_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
-        # From here on a new request wakes another sweep; what is due now, this one finds.
-        redis_client().delete(SWEEP_PENDING_KEY)
+    sweeping at once take different batches. Out of time, `hand_over()` asks for a fresh sweep;
+    a case the engine fails on goes to `retry_alone(handoff_id, version)`. Returns how many
+    summaries were stored."""
     stored = 0
     deadline = time.monotonic() + budget_s
     while batch := _lease(size=settings.SUMMARY_BATCH_SIZE):
-        stored += _build_batch(batch)
+        stored += _build_batch(batch, retry_alone=retry_alone)
         if time.monotonic() > deadline:
-            summary_sweep_kick(force=True)  # the rest in a fresh task, inside the time limits
+            hand_over()  # the rest in a fresh task, inside the time limits
             break
     return stored
 
@@ -119,11 +91,9 @@ def _lease(*, size: int) -> list[tuple[Any, int]]:
     return due
 
 
-def _build_batch(batch: list[tuple[Any, int]]) -> int:
+def _build_batch(batch: list[tuple[Any, int]], *, retry_alone: Callable[[str, int], None]) -> int:
     """Summarize a leased batch: two reads, the engine, one write. A case the engine fails on
-    goes to its own task, which retries and then says "unavailable"."""
-    from handoff.summary.tasks import summary_build_task
-
+    goes to `retry_alone` (its own task, which retries and then says "unavailable")."""
     versions = dict(batch)
     risk = {
         pk: (level, score)
@@ -139,12 +109,12 @@ def _build_batch(batch: list[tuple[Any, int]]) -> int:
         try:
             built[pk] = engine.summarize(
                 transcript=lines[pk],
-                platform_level=level,  # type: ignore[arg-type]
+                platform_level=tier_of(level),
                 platform_score=score,
             )
         except Exception as exc:
             logger.warning("summary of %s failed; retried alone (%s)", pk, type(exc).__name__)
-            _enqueue(summary_build_task, str(pk), versions[pk])
+            retry_alone(str(pk), versions[pk])
     if not built:
         return 0
     try:
@@ -166,7 +136,7 @@ def _build_batch(batch: list[tuple[Any, int]]) -> int:
 # What the engine reads of a case: the person's and the platform assistant's messages, in seq
 # order (a counselor's relayed words are not risk evidence). An Evidence's `message` indexes
 # this reading, not the transcript: evidence_seqs() turns one into the other.
-ENGINE_ROLES = (Role.USER, Role.ASSISTANT)
+ENGINE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT)
 
 
 def evidence_seqs(summary: dict[str, Any], messages: list[TranscriptMessage]) -> dict[str, Any]:
@@ -202,14 +172,6 @@ def _transcripts(handoff_ids: list[Any]) -> dict[Any, list[TranscriptLine]]:
     return lines
 
 
-def _enqueue(task: object, handoff_id: str, version: int) -> None:
-    try:
-        task.delay(handoff_id, version)  # type: ignore[attr-defined]
-    except Exception as exc:
-        # The broker is down: the reconciler asks again later. The case is already queued.
-        logger.warning("summary for %s not enqueued (%s)", handoff_id, type(exc).__name__)
-
-
 def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary | None:
     """Summarize one transcript version. Idempotent: a duplicate, a stale version or a deleted
     case is a quiet no-op. Engine errors propagate so the task can retry."""
@@ -227,7 +189,7 @@ def summary_build(*, handoff_id: str, transcript_version: int) -> HandoffSummary
         return existing
     summary = summary_engine().summarize(
         transcript=_transcripts([handoff.pk])[handoff.pk],
-        platform_level=handoff.platform_level,  # type: ignore[arg-type]
+        platform_level=tier_of(handoff.platform_level),
         platform_score=handoff.risk_score,
     )
     _store({handoff.pk: summary}, {handoff.pk: transcript_version})
@@ -273,7 +235,7 @@ def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, Han
             handoff.summary_tier = summary.suggested_tier
             if handoff.tier_source != TierSource.COUNSELOR:
                 # The higher of what is known; a summary never lowers a tier by itself.
-                handoff.tier = tier_max(
+                handoff.tier = Tier.max(
                     handoff.tier, handoff.platform_level, summary.suggested_tier
                 )
                 if handoff.tier != previous_tier:
@@ -302,7 +264,6 @@ def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, Han
                 CaseChange(
                     str(handoff.pk),
                     owners=(handoff.claimed_by_id,) if handoff.claimed_by_id else (),
-                    event="handoff.summary",
                     # Below the drawn rows and in the same tier, no dashboard shows a thing
                     # that changed: in a burst of thousands only the drawn ones are rendered.
                     shown=True if moved else None,
@@ -392,12 +353,13 @@ def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason
             data={"transcript_version": transcript_version, "reason": reason[:300]},
         )
         owners = [handoff.claimed_by_id] if handoff.claimed_by_id else []
-        case_changed_on_commit(handoff=handoff, owners=owners, event="handoff.summary")
+        case_changed_on_commit(handoff=handoff, owners=owners)
 
 
-def summaries_reconcile() -> int:
-    """Wake a sweep for summaries asked for and never built (a worker killed mid-batch, a lost
-    wake-up, a broker outage). Returns how many cases were found waiting too long."""
+def summaries_overdue_mark() -> int:
+    """Find summaries asked for and never built (a worker killed mid-batch, a lost wake-up, a
+    broker outage) and mark them asked for again now. Returns how many were waiting too long;
+    the caller wakes a sweep for them."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.SUMMARY_RECONCILE_AFTER_SECONDS)
     count = (
@@ -410,5 +372,4 @@ def summaries_reconcile() -> int:
     )
     if count:
         logger.warning("%d summaries overdue; sweeping again", count)
-        summary_sweep_kick(force=True)
     return count

@@ -6,17 +6,26 @@ exactly what the engine produced, and ``model_dump(mode="json")`` gives the stor
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Lowest first. The engine cannot import Django, so it spells the tiers itself; they are
+# handoff.models.Tier's values in its order (tests/handoff/test_tiers.py keeps the two equal).
 Tier = Literal["low", "moderate", "high", "imminent"]
+TIERS: tuple[Tier, ...] = get_args(Tier)
+TIER_ORDER: dict[str, int] = {tier: i for i, tier in enumerate(TIERS)}
+
+
+def tier_of(value: object) -> Tier | None:
+    """A stored or sent tier as the engine's type; None when blank or not a tier."""
+    return next((tier for tier in TIERS if tier == value), None)
+
+
 Domain = Literal["desire", "capability", "intent", "buffers"]
 MeansKind = Literal[
     "firearm", "medication", "heights", "vehicle", "cutting", "hanging", "poison", "other"
 ]
-
-TIER_ORDER: dict[str, int] = {"low": 0, "moderate": 1, "high": 2, "imminent": 3}
 
 
 class _Frozen(BaseModel):

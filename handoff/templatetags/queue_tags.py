@@ -2,6 +2,8 @@ from datetime import datetime
 
 from django import template
 
+from handoff.directory.services import format_phone
+
 register = template.Library()
 
 
@@ -14,8 +16,6 @@ def isoformat(value: datetime | None) -> str:
 @register.filter
 def phone(value: str) -> str:
     """Ten digits as a North American number; anything else as it is."""
-    from handoff.directory.services import format_phone
-
     return format_phone(value or "")
 
 

@@ -4,10 +4,10 @@
   "use strict";
   var live = document.getElementById("live");
   if (!live) return;
-  var match = location.pathname.match(/^\/cases\/([0-9a-f-]{36})\//);
-  if (!match) return;
-  var caseId = match[1];
-  var attempt = 0;
+  // Where the case's socket and its changing part are: data- attributes of this script's tag.
+  var script = document.currentScript;
+  var socketUrl = script.getAttribute("data-socket-url");
+  var liveUrl = script.getAttribute("data-live-url");
   var fetching = false;
   var again = false;
 
@@ -67,7 +67,8 @@
     if (leaving) return;
     if (fetching) { again = true; return; }
     fetching = true;
-    fetch("/cases/" + caseId + "/live", { credentials: "same-origin", headers: { "HX-Request": "true" } })
+    // A plain fetch: the live part is its own URL, answered the same to any request.
+    fetch(liveUrl, { credentials: "same-origin" })
       .then(function (r) {
         if (r.status === 403) { if (!leaving) noLongerYours(); return null; }
         return r.ok ? r.text() : null;
@@ -86,33 +87,24 @@
       });
   }
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/cases/" + caseId + "/");
-    var checkTimer = null;
-    socket.onopen = function () {
+  window.consoleSocket({
+    url: socketUrl,
+    ping: { every: CHECK_MS, message: { type: "check" } },
+    onOpen: function (reconnected) {
       // Says the page is following its case (and lets a test wait for it instead of guessing).
       document.body.setAttribute("data-case-socket", "open");
-      if (attempt > 0) refresh(); // anything missed while disconnected
-      attempt = 0;
-      checkTimer = setInterval(function () {
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "check" }));
-      }, CHECK_MS);
-    };
-    socket.onmessage = function (event) {
-      var msg;
-      try { msg = JSON.parse(event.data); } catch (e) { return; }
+      if (reconnected) refresh(); // anything missed while disconnected
+    },
+    onMessage: function (msg) {
       if (msg.type === "case.changed") refresh();
       // The answer to a check: a push lost on the way shows as a newer version.
       if (msg.type === "case.version" && String(msg.version) !== currentVersion()) refresh();
-    };
-    socket.onclose = function (event) {
-      document.body.setAttribute("data-case-socket", "closed");
-      clearInterval(checkTimer);
-      if (event.code === 4401 || event.code === 4403) return;
-      attempt += 1;
-      setTimeout(connect, Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2));
-    };
+    },
+    onClose: closed,
+    onRefused: closed,
+  });
+
+  function closed() {
+    document.body.setAttribute("data-case-socket", "closed");
   }
-  connect();
 })();

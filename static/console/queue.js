@@ -17,18 +17,22 @@
   var alertsEl = document.getElementById("alerts");
   var sound = document.getElementById("alert-sound");
 
+  var script = document.currentScript; // its data- attributes say where the socket is
   var limit = parseInt(table.getAttribute("data-limit"), 10) || 50;
   var lastSeq = null;
   var waiting = 0;
   var clockOffset = 0; // server time minus browser time, ms
-  var socket = null;
-  var attempt = 0;
-  var heartbeatTimer = null;
+  var socket = null; // consoleSocket (socket.js)
   var resyncPending = false;
   var known = {}; // case id -> version, for every row drawn
   var removed = {}; // case id -> version at which it left the queue, since the last snapshot
   var unseenUrgent = {}; // urgent case ids not yet looked at
+  // The tiers that sound an alert, most urgent first: the top two of handoff.models.Tier
+  // (tests/handoff/test_tiers.py keeps them in step). Rows are placed by their data-rank, the
+  // database's tier_rank, so no other tier order lives here.
+  var URGENT_TIERS = ["imminent", "high"];
   var baseTitle = document.title;
+  var HEARTBEAT = { type: "heartbeat" };
   var HEARTBEAT_MS = 20000;
   // An update already numbered may still be on its way when a heartbeat is answered.
   var SEQ_GRACE_MS = 3000;
@@ -43,7 +47,7 @@
     connEl.textContent = text;
     // Without a live socket an empty queue means "nothing known", not "nobody waiting".
     var stale = state === "offline" || state === "signed-out" || state === "delayed" ||
-      (state === "connecting" && attempt > 0);
+      (state === "connecting" && socket !== null && socket.attempt() > 0);
     document.body.classList.toggle("queue-stale", stale);
   }
 
@@ -77,7 +81,7 @@
   function noteUrgent(tr, fresh) {
     var tier = tr.getAttribute("data-tier");
     var id = tr.getAttribute("data-id");
-    if ((tier === "imminent" || tier === "high") && fresh && !unseenUrgent[id]) {
+    if (URGENT_TIERS.indexOf(tier) !== -1 && fresh && !unseenUrgent[id]) {
       unseenUrgent[id] = tier;
       if (!lookingNow()) {
         try { sound.currentTime = 0; var p = sound.play(); if (p && p.catch) p.catch(function () {}); } catch (e) { /* autoplay refused */ }
@@ -99,8 +103,8 @@
       document.body.classList.remove("alerting");
       return;
     }
-    var imminent = ids.some(function (id) { return unseenUrgent[id] === "imminent"; });
-    document.title = "(" + ids.length + ") " + (imminent ? "IMMINENT" : "HIGH") + " case waiting · " + baseTitle;
+    var top = ids.some(function (id) { return unseenUrgent[id] === URGENT_TIERS[0]; });
+    document.title = "(" + ids.length + ") " + (top ? URGENT_TIERS[0] : URGENT_TIERS[1]).toUpperCase() + " case waiting · " + baseTitle;
     document.body.classList.add("alerting");
   }
 
@@ -180,9 +184,9 @@
   }
 
   function requestResync() {
-    if (resyncPending || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (resyncPending || !socket || !socket.isOpen()) return;
     resyncPending = true;
-    socket.send(JSON.stringify({ type: "resync" }));
+    socket.send({ type: "resync" });
   }
 
   // The server answers each heartbeat with the newest sequence number. Behind it for longer
@@ -209,9 +213,7 @@
     while (alertsEl.children.length > 5) alertsEl.lastChild.remove();
   }
 
-  function onMessage(event) {
-    var msg;
-    try { msg = JSON.parse(event.data); } catch (e) { return; }
+  function onMessage(msg) {
     switch (msg.type) {
       case "queue.snapshot": applySnapshot(msg); break;
       case "queue.update": applyUpdate(msg); break;
@@ -233,7 +235,7 @@
   }
 
   function beat() {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
+    if (socket) socket.send(HEARTBEAT);
   }
 
   // Back at the tab (a browser may slow timers in a hidden one): check at once.
@@ -242,29 +244,24 @@
   });
 
   function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/queue/");
-    setConnection("connecting", attempt ? "Reconnecting…" : "Connecting…");
-    socket.onopen = function () {
-      attempt = 0;
-      heartbeatTimer = setInterval(beat, HEARTBEAT_MS); // "Live" comes with the snapshot
-    };
-    socket.onmessage = onMessage;
-    socket.onclose = function (event) {
-      clearInterval(heartbeatTimer);
-      resyncPending = false;
-      if (event.code === 4401 || event.code === 403) {
+    socket = window.consoleSocket({
+      url: script.getAttribute("data-socket-url"),
+      ping: { every: HEARTBEAT_MS, message: HEARTBEAT },
+      onConnecting: function (attempt) {
+        setConnection("connecting", attempt ? "Reconnecting…" : "Connecting…");
+      },
+      onMessage: onMessage, // "Live" comes with the snapshot, not with the open socket
+      onRefused: function () {
+        resyncPending = false;
         setConnection("signed-out", "Signed out: sign in again to see the queue.");
-        return;
-      }
-      attempt += 1;
-      // Exponential backoff with jitter, so a restarted server is not stampeded.
-      var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-      var seconds = Math.round(delay / 1000);
-      if (delayed) setConnection("delayed", "Updates delayed — reconnecting in " + seconds + " s. The queue below may be out of date.");
-      else setConnection("offline", "Connection lost: reconnecting in " + seconds + " s. The queue below may be out of date.");
-      setTimeout(connect, delay);
-    };
+      },
+      onClose: function (delay) {
+        resyncPending = false;
+        var seconds = Math.round(delay / 1000);
+        if (delayed) setConnection("delayed", "Updates delayed — reconnecting in " + seconds + " s. The queue below may be out of date.");
+        else setConnection("offline", "Connection lost: reconnecting in " + seconds + " s. The queue below may be out of date.");
+      },
+    });
   }
 
   // --- ticking timers ---------------------------------------------------------------------

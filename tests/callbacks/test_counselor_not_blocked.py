@@ -6,9 +6,10 @@ from unittest import mock
 
 import pytest
 
-from handoff.callbacks.sender import Outcome
-from handoff.callbacks.tasks import background_stop, callback_send_task
+from handoff.callbacks.sender import AttemptOutcome
+from handoff.callbacks.tasks import callback_send_task
 from handoff.models import CallbackEvent, CallbackStatus, Handoff, Status
+from handoff.runtime import background_stop
 from tests.callbacks import callback_for, new_case, point_at, send
 from tests.support.receiver import Receiver
 from tests.support.staff import make_staff, signed_in
@@ -44,7 +45,7 @@ def test_claim_returns_at_once_while_the_platform_hangs(
 
         # The worker's attempt waits at most CALLBACK_TIMEOUT_SECONDS, then backs off.
         with mock.patch.object(callback_send_task, "apply_async") as later:
-            assert send(callback) == Outcome.RETRY
+            assert send(callback) == AttemptOutcome.RETRY
         assert receiver.next(timeout=5).webhook_id == callback.webhook_id
         later.assert_called_once()
     callback.refresh_from_db()

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from counselors.models import Role
-from handoff.callbacks.sender import Outcome, backoff_seconds, callback_attempt
+from handoff.callbacks.sender import AttemptOutcome, backoff_seconds, callback_attempt
 from handoff.callbacks.services import callback_enqueue
 from handoff.callbacks.tasks import callback_send_task, callbacks_sweep_task
 from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff
@@ -97,7 +97,7 @@ def test_body_has_ids_status_and_time_never_clinical_details(platform_factory) -
         point_at(p, receiver.url)
         case_id = new_case(p, transcript=transcript)
         callback = callback_for(case_id, CallbackEvent.QUEUED)
-        assert send(callback) == Outcome.DELIVERED
+        assert send(callback) == AttemptOutcome.DELIVERED
     handoff = Handoff.objects.get(pk=case_id)
     (delivery,) = receiver.deliveries
     assert delivery.webhook_id == callback.webhook_id
@@ -139,7 +139,7 @@ def test_platform_without_callback_url_gets_nothing(
     callback = callback_for(case_id, CallbackEvent.QUEUED)
     assert callback.status == CallbackStatus.NO_URL
     delay.assert_not_called()
-    assert send(callback) == Outcome.SKIPPED
+    assert send(callback) == AttemptOutcome.SKIPPED
     callback.refresh_from_db()
     assert callback.attempts == 0 and callback.attempt_log.count() == 0
 
@@ -151,7 +151,7 @@ def test_url_removed_after_enqueue_is_no_url(platform_factory) -> None:
         point_at(p, receiver.url)
         callback = callback_for(new_case(p), CallbackEvent.QUEUED)
         point_at(p, "")
-        assert send(callback) == Outcome.NO_URL
+        assert send(callback) == AttemptOutcome.NO_URL
     assert receiver.deliveries == []
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.NO_URL
@@ -195,8 +195,8 @@ def test_past_expiry_the_attempt_is_the_last(platform_factory) -> None:
         Callback.objects.filter(pk=callback.pk).update(
             expires_at=timezone.now() - timedelta(minutes=1)
         )
-        assert send(callback) == Outcome.EXPIRED
-        assert send(callback) == Outcome.SKIPPED
+        assert send(callback) == AttemptOutcome.EXPIRED
+        assert send(callback) == AttemptOutcome.SKIPPED
     assert len(receiver.deliveries) == 1
     later.assert_not_called()
     callback.refresh_from_db()
@@ -212,7 +212,7 @@ def test_unreachable_platform_is_recorded_by_exception_class(platform_factory) -
     point_at(p, url)  # nothing listens there any more
     callback = callback_for(new_case(p), CallbackEvent.QUEUED)
     with mock.patch.object(callback_send_task, "apply_async") as later:
-        assert send(callback) == Outcome.RETRY
+        assert send(callback) == AttemptOutcome.RETRY
     later.assert_called_once()
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.PENDING and callback.attempts == 1
@@ -228,12 +228,12 @@ def test_the_same_attempt_twice_sends_once(platform_factory) -> None:
         point_at(p, receiver.url)
         callback = callback_for(new_case(p), CallbackEvent.QUEUED)
         with mock.patch.object(callback_send_task, "apply_async"):
-            assert send(callback) == Outcome.RETRY
+            assert send(callback) == AttemptOutcome.RETRY
             # A duplicate task (a redelivery, or the sweeper's) before the backoff has passed.
-            assert send(callback) == Outcome.SKIPPED
+            assert send(callback) == AttemptOutcome.SKIPPED
         # A deleted callback, or an id that is not one, is a quiet no-op.
-        assert callback_attempt(str(Callback().pk)).outcome == Outcome.SKIPPED
-        assert callback_attempt("no-such-id").outcome == Outcome.SKIPPED
+        assert callback_attempt(str(Callback().pk)).outcome == AttemptOutcome.SKIPPED
+        assert callback_attempt("no-such-id").outcome == AttemptOutcome.SKIPPED
     assert len(receiver.deliveries) == 1
     callback.refresh_from_db()
     assert callback.attempts == 1 and callback.attempt_log.count() == 1
@@ -249,7 +249,7 @@ def test_two_workers_at_once_send_one_attempt(platform_factory) -> None:
         point_at(p, receiver.url)
         callback = callback_for(new_case(p), CallbackEvent.QUEUED)
         barrier = threading.Barrier(2)
-        outcomes: list[Outcome] = []
+        outcomes: list[AttemptOutcome] = []
 
         def worker() -> None:
             try:
@@ -263,7 +263,7 @@ def test_two_workers_at_once_send_one_attempt(platform_factory) -> None:
             t.start()
         for t in threads:
             t.join(timeout=30)
-    assert sorted(outcomes) == sorted([Outcome.DELIVERED, Outcome.SKIPPED])
+    assert sorted(outcomes) == sorted([AttemptOutcome.DELIVERED, AttemptOutcome.SKIPPED])
     assert len(receiver.deliveries) == 1
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.DELIVERED and callback.attempts == 1
@@ -303,9 +303,9 @@ def test_logs_carry_ids_never_the_payload(platform_factory, caplog) -> None:
         handoff = Handoff.objects.select_related("platform").get(pk=case_id)
         callback = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE, text=words)
         with caplog.at_level(logging.DEBUG), mock.patch.object(callback_send_task, "apply_async"):
-            assert send(callback) == Outcome.RETRY
+            assert send(callback) == AttemptOutcome.RETRY
             make_due(callback)
-            assert send(callback) == Outcome.DELIVERED
+            assert send(callback) == AttemptOutcome.DELIVERED
     assert receiver.deliveries[-1].body["data"]["text"] == words  # the platform relays them
     assert str(callback.pk) in caplog.text
     assert "555-0199" not in caplog.text and "Sam" not in caplog.text

@@ -2,8 +2,7 @@ import pytest
 from django.test import Client
 
 from counselors.models import Role
-from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
-from handoff.models import Handoff
+from handoff.models import EmergencyCenter, EmergencyCenterPostalCode, Handoff, MobileCrisisTeam
 from handoff.summary.services import summary_build
 from tests.support.factories import handoff_body, post_signed
 from tests.support.staff import make_staff, signed_in

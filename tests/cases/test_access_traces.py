@@ -9,8 +9,7 @@ from channels.db import database_sync_to_async as sync_to_async
 from django.test import Client
 
 from counselors.models import Role
-from handoff.dispositions.models import Note
-from handoff.models import EventKind, HandoffEvent
+from handoff.models import EventKind, HandoffEvent, Note
 from tests.cases.conftest import CaseWorld
 from tests.support.factories import handoff_body, post_signed
 from tests.support.sockets import socket

@@ -10,9 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from config.asgi import application
-from handoff.dispositions.models import EmergencyCall, FollowUp
 from handoff.dispositions.services import emergency_confirmations_overdue, follow_ups_remind
-from handoff.models import EventKind, HandoffEvent
+from handoff.models import EmergencyCall, EventKind, FollowUp, HandoffEvent
 from tests.cases.conftest import CaseWorld
 from tests.support.factories import handoff_body, post_signed
 from tests.support.staff import make_staff, session_cookie

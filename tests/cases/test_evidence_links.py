@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from handoff.models import Role, TranscriptMessage
+from handoff.models import MessageRole, TranscriptMessage
 from handoff.summary.services import summary_build
 from tests.support.factories import post_signed
 
@@ -70,7 +70,7 @@ def test_evidence_links_reach_the_quoted_message_after_relayed_messages(world) -
     summary_build(handoff_id=world.case_id, transcript_version=handoff.transcript_version)
     messages = list(TranscriptMessage.objects.filter(handoff_id=world.case_id))
     (gun_seq,) = [m.seq for m in messages if m.text == GUN]  # stored encrypted: not queryable
-    counselor_seqs = {m.seq for m in messages if m.role == Role.COUNSELOR}
+    counselor_seqs = {m.seq for m in messages if m.role == MessageRole.COUNSELOR}
     assert len(counselor_seqs) == 2 and gun_seq > max(counselor_seqs)
 
     page = world.client.get(world.url)

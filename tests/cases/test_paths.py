@@ -6,8 +6,16 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from handoff.dispositions.models import EmergencyCall, FollowUp, MobileCrisisDispatch
-from handoff.models import Callback, CallbackEvent, EventKind, HandoffEvent, Status
+from handoff.models import (
+    Callback,
+    CallbackEvent,
+    EmergencyCall,
+    EventKind,
+    FollowUp,
+    HandoffEvent,
+    MobileCrisisDispatch,
+    Status,
+)
 from tests.support.factories import get_signed
 from tests.support.staff import signed_in
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from counselors.models import Role
 from counselors.services import staff_create
-from handoff.directory.models import EmergencyCenter, MobileCrisisTeam
+from handoff.models import EmergencyCenter, MobileCrisisTeam
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from handoff.directory.imports import (
     parse_emergency_centers,
     split_postal_codes,
 )
-from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
+from handoff.models import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from handoff.directory.models import EmergencyCenter
 from handoff.directory.services import (
     emergency_center_for,
     format_phone,
     mobile_crisis_teams_for,
 )
+from handoff.models import EmergencyCenter
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from handoff.dispositions.models import Disposition, EmergencyCall, FollowUp, MobileCrisisDispatch
-from handoff.models import Callback, CallbackEvent, Status
+from handoff.models import (
+    Callback,
+    CallbackEvent,
+    Disposition,
+    EmergencyCall,
+    FollowUp,
+    MobileCrisisDispatch,
+    Status,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from handoff.dispositions.models import EmergencyCall
-from handoff.models import EventKind, HandoffEvent
+from handoff.models import EmergencyCall, EventKind, HandoffEvent
 
 pytestmark = pytest.mark.django_db
 

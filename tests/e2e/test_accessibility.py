@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode
-from handoff.models import Handoff
+from handoff.models import EmergencyCenter, EmergencyCenterPostalCode, Handoff
 from handoff.summary.services import summary_build
 from tests.e2e.test_browser_queue import (
     ARTIFACTS,

@@ -10,7 +10,7 @@ from django.db import connection
 from standardwebhooks import Webhook
 
 from counselors.models import Role
-from handoff.directory.models import EmergencyCenter, EmergencyCenterPostalCode
+from handoff.models import EmergencyCenter, EmergencyCenterPostalCode
 from tests.e2e.test_browser_queue import (
     ARTIFACTS,
     CHROMIUM_ARGS,

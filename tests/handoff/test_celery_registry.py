@@ -1,10 +1,22 @@
-from config.celery import app
+from pathlib import Path
+
+from django.conf import settings
+
+from config.celery import app, task_packages
 
 
 def test_a_worker_knows_every_task_the_beat_schedule_and_services_send() -> None:
-    from django.conf import settings
-
-    app.loader.import_default_modules()
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     sent = {"handoff.summary_build", "handoff.summary_sweep", "handoff.callback_send"}
     assert scheduled | sent <= set(app.tasks)
+
+
+def test_every_tasks_module_is_discovered() -> None:
+    root = Path(settings.BASE_DIR)
+    modules = {
+        ".".join(path.relative_to(root).with_suffix("").parts)
+        for app_dir in ("handoff", "counselors")
+        for path in (root / app_dir).rglob("tasks.py")
+    }
+    assert modules <= {f"{package}.tasks" for package in task_packages()}

@@ -25,13 +25,14 @@ from django.utils import timezone
 from counselors.models import Role
 from handoff import dbtypes
 from handoff.callbacks.tasks import callback_send_task, callbacks_sweep_task
-from handoff.dispositions.models import EmergencyCall, FollowUp
 from handoff.dispositions.services import emergency_confirmations_overdue, follow_ups_remind
 from handoff.models import (
     Callback,
     CallbackEvent,
     CallbackStatus,
+    EmergencyCall,
     EventKind,
+    FollowUp,
     Handoff,
     HandoffEvent,
     Status,
@@ -40,7 +41,7 @@ from handoff.models import (
     TranscriptMessage,
 )
 from handoff.queue.services import handoff_claim, queue_age
-from handoff.summary.services import summaries_sweep
+from handoff.summary.tasks import summaries_sweep
 from tests.callbacks import point_at
 from tests.support.factories import PlatformWithSecrets, get_signed, handoff_body, post_signed
 from tests.support.receiver import Receiver

@@ -89,7 +89,7 @@ def test_signed_handoff_is_stored_logged_and_announced(
     ) == [EventKind.RECEIVED]
     assert Callback.objects.get(handoff=handoff).event == CallbackEvent.QUEUED
 
-    assert message["event"] == "handoff.queued"
+    assert message["type"] == "queue.update"
     assert message["handoff_id"] == str(handoff.id)
 
 

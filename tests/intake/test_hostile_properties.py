@@ -17,12 +17,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from handoff.callbacks.tasks import callback_send_task, callbacks_sweep_task
-from handoff.dispositions.models import EmergencyCall, FollowUp
 from handoff.dispositions.services import emergency_confirmations_overdue, follow_ups_remind
-from handoff.models import Handoff
+from handoff.models import EmergencyCall, FollowUp, Handoff
 from handoff.queue.services import handoff_claim, queue_age
-from handoff.summary.services import summaries_sweep
-from handoff.summary.tasks import summary_build_task, summary_sweep_task
+from handoff.summary.tasks import summaries_sweep, summary_build_task, summary_sweep_task
 from tests.support.factories import get_signed, handoff_body, post_signed
 from tests.support.staff import make_staff, signed_in
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.summary import RuleEngine, Summary, TranscriptLine, max_tier, summarize
+from handoff.models import Tier
+from handoff.summary import RuleEngine, Summary, TranscriptLine, summarize
+from handoff.summary.types import Tier as EngineTier
 
 
-def run(*lines: str, **kwargs: object) -> Summary:
+def run(
+    *lines: str, platform_level: EngineTier | None = None, platform_score: float | None = None
+) -> Summary:
     """Lines are "u: text" (the person) or "a: text" (the counselor or bot)."""
     transcript = [
         TranscriptLine(role="user" if line[0] == "u" else "assistant", text=line[2:].strip())
         for line in lines
     ]
-    return summarize(transcript=transcript, **kwargs)  # type: ignore[arg-type]
+    return summarize(
+        transcript=transcript, platform_level=platform_level, platform_score=platform_score
+    )
 
 
 def codes(summary: Summary) -> set[str]:
@@ -272,7 +278,7 @@ def test_platform_level_is_recorded_not_applied() -> None:
     s = run("u: hi, just a long day", platform_level="high", platform_score=0.82)
     assert s.suggested_tier == "low"
     assert any("Platform level: high (score 0.82)" in r for r in s.tier_reasons)
-    assert max_tier(s.suggested_tier, "high") == "high"
+    assert Tier.max(s.suggested_tier, "high") == Tier.HIGH
 
 
 def test_headline_and_cad_line_hide_contact_details() -> None:

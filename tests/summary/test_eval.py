@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from handoff.summary.evaluate import TIERS, Report, evaluate, load_cases
+from handoff.summary.evaluate import Report, evaluate, load_cases
 from handoff.summary.lexicon import INDICATOR_CODES
-from handoff.summary.types import TIER_ORDER
+from handoff.summary.types import TIER_ORDER, TIERS
 
 CASES = load_cases()
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from counselors.models import Role, User
 from counselors.services import staff_create
+from handoff import runtime
 from handoff.models import Platform
 from handoff.platforms import platform_create
 
@@ -76,12 +77,11 @@ class Command(BaseCommand):
         self.stdout.flush()
         if options["no_serve"]:
             return
+        # Not at the top: importing daphne's server installs Twisted's reactor, which only
+        # serving should do (`--no-serve` and the tests import this module too).
         from daphne.cli import CommandLineInterface
 
-        if settings.EMBEDDED:
-            from handoff.embedded import start_periodic_tasks
-
-            start_periodic_tasks()
+        runtime.start()
 
         CommandLineInterface().run(
             ["--bind", options["host"], "--port", str(options["port"]), "config.asgi:application"]

@@ -8,6 +8,7 @@ import httpx
 from django.core.management.base import BaseCommand, CommandError
 
 from handoff.demo.sample import sample_handoff
+from handoff.models import Tier
 from handoff.signing import sign_headers
 
 
@@ -21,9 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000")
         parser.add_argument("--platform", default="demo")
         parser.add_argument("--secret", required=True, help="The platform's inbound whsec_ secret")
-        parser.add_argument(
-            "--level", default="high", choices=["low", "moderate", "high", "imminent"]
-        )
+        parser.add_argument("--level", default=Tier.HIGH.value, choices=Tier.values)
         parser.add_argument("--body", help="Path to a JSON body, or - for standard input")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from handoff.summary.services import summary_engine
-from handoff.summary.types import Tier, TranscriptLine
+from handoff.summary.types import TranscriptLine, tier_of
 
 
 class _Message(BaseModel):
@@ -48,12 +48,9 @@ class Command(BaseCommand):
                 continue
             level = (line.risk or {}).get("level")
             score = (line.risk or {}).get("score")
-            platform_level: Tier | None = (
-                level if level in ("low", "moderate", "high", "imminent") else None
-            )
             summary = engine.summarize(
                 transcript=[TranscriptLine(role=m.role, text=m.text) for m in line.transcript],
-                platform_level=platform_level,
+                platform_level=tier_of(level),
                 platform_score=score if isinstance(score, int | float) else None,
             )
             self.stdout.write(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))

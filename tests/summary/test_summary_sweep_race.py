@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 
 from handoff.models import EventKind, Handoff, HandoffEvent, HandoffSummary
-from handoff.summary.services import summaries_sweep, summary_engine
-from handoff.summary.tasks import summary_sweep_task
+from handoff.summary.services import summary_engine
+from handoff.summary.tasks import summaries_sweep, summary_sweep_task
 from tests.support.factories import handoff_body, post_signed
 
 

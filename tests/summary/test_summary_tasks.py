@@ -9,15 +9,15 @@ from django.utils import timezone
 
 from handoff.models import EventKind, Handoff, HandoffEvent, HandoffSummary, SummaryStatus
 from handoff.queue import render
-from handoff.summary import services
-from handoff.summary.services import (
+from handoff.summary import services, tasks
+from handoff.summary.services import summary_build, summary_engine
+from handoff.summary.tasks import (
     summaries_reconcile,
     summaries_sweep,
-    summary_build,
-    summary_engine,
+    summary_build_task,
     summary_sweep_kick,
+    summary_sweep_task,
 )
-from handoff.summary.tasks import summary_build_task, summary_sweep_task
 from tests.support.engines import FailingEngine
 from tests.support.factories import handoff_body, post_signed
 
@@ -45,7 +45,7 @@ def _no_sweep_pending() -> None:
     """Each test starts with no sweep queued (the flag lives in the tests' Redis database)."""
     from handoff.redis import redis_client
 
-    redis_client().delete(services.SWEEP_PENDING_KEY)
+    redis_client().delete(tasks.SWEEP_PENDING_KEY)
 
 
 def _due() -> set[str]:
@@ -105,7 +105,7 @@ def test_a_broker_outage_leaves_no_flag_behind(platform_factory) -> None:
 
     with mock.patch.object(summary_sweep_task, "delay", side_effect=ConnectionError("down")):
         summary_sweep_kick()  # logged, never raised: the case is already queued
-    assert not redis_client().exists(services.SWEEP_PENDING_KEY)
+    assert not redis_client().exists(tasks.SWEEP_PENDING_KEY)
 
 
 def test_the_sweep_builds_every_due_summary_in_batches(platform_factory, settings) -> None:
@@ -311,9 +311,9 @@ def test_messages_during_a_sweep_are_not_lost(platform_factory) -> None:
     batch = services._lease(size=10)
     assert batch == [(handoff.id, 3)]
     handoff.transcript_version = 4
-    services.summary_request_on_commit(handoff=handoff)  # what messages_append records
+    tasks.summary_request_on_commit(handoff=handoff)  # what messages_append records
     Handoff.objects.filter(pk=handoff.pk).update(transcript_version=4)
-    assert services._build_batch(batch) == 0
+    assert services._build_batch(batch, retry_alone=tasks.summary_build_enqueue) == 0
     assert services._lease(size=10) == [(handoff.id, 4)]
 
 

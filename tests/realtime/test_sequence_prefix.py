@@ -28,9 +28,9 @@ def test_each_channel_prefix_keeps_its_own_queue_sequence() -> None:
 def test_the_consoles_other_redis_keys_carry_its_prefix_too() -> None:
     """Rate limits and the summary sweep's wake-up flag are per console as well."""
     from handoff.intake import ratelimit
-    from handoff.summary import services
+    from handoff.summary import tasks
 
-    assert services.SWEEP_PENDING_KEY.startswith(f"{settings.CHANNEL_PREFIX}:")
+    assert tasks.SWEEP_PENDING_KEY.startswith(f"{settings.CHANNEL_PREFIX}:")
     with override_settings(CHANNEL_PREFIX="console-a"):
         for _ in range(2):
             assert ratelimit.take_token(platform_slug="shared", per_minute=2).allowed

@@ -1,0 +1,82 @@
+"""The handoff app's models, one module per subsystem. Importing this package registers them all;
+`from handoff.models import X` is the way to reach any of them."""
+
+from handoff.models.audit import EventKind, HandoffEvent
+from handoff.models.callbacks import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
+from handoff.models.case import (
+    OPEN_STATUSES,
+    OWNED_STATUSES,
+    Consent,
+    Handoff,
+    MessageRole,
+    Outcome,
+    Status,
+    TierSource,
+    TranscriptMessage,
+    WithdrawReason,
+    platform_status,
+)
+from handoff.models.directory import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
+from handoff.models.intake import WebhookDelivery
+from handoff.models.platform import Platform, PlatformSecret
+from handoff.models.summary import HandoffSummary, SummaryStatus
+from handoff.models.tier import Tier
+from handoff.models.workspace import (
+    DISPATCH_FINAL,
+    Amendment,
+    ContactAttempt,
+    ContactChannel,
+    ContactResult,
+    DispatchStatus,
+    Disposition,
+    EmergencyCall,
+    FollowUp,
+    MobileCrisisDispatch,
+    MobileCrisisStatusUpdate,
+    NoConsentReason,
+    Note,
+    RiskAssessment,
+)
+
+__all__ = [
+    "DISPATCH_FINAL",
+    "OPEN_STATUSES",
+    "OWNED_STATUSES",
+    "Amendment",
+    "Callback",
+    "CallbackAttempt",
+    "CallbackEvent",
+    "CallbackStatus",
+    "Consent",
+    "ContactAttempt",
+    "ContactChannel",
+    "ContactResult",
+    "DispatchStatus",
+    "Disposition",
+    "EmergencyCall",
+    "EmergencyCenter",
+    "EmergencyCenterPostalCode",
+    "EventKind",
+    "FollowUp",
+    "Handoff",
+    "HandoffEvent",
+    "HandoffSummary",
+    "MessageRole",
+    "MobileCrisisDispatch",
+    "MobileCrisisStatusUpdate",
+    "MobileCrisisTeam",
+    "NoConsentReason",
+    "Note",
+    "Outcome",
+    "Platform",
+    "PlatformSecret",
+    "RiskAssessment",
+    "Status",
+    "SummaryStatus",
+    "Tier",
+    "TierSource",
+    "TranscriptMessage",
+    "WebhookDelivery",
+    "WithdrawReason",
+    "platform_status",
+]
