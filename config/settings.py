@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "handoff.navigation.nav_counts",
             ],
         },
     },
@@ -303,6 +304,8 @@ QUEUE_TARGET_SECONDS = {
 QUEUE_DISPLAY_LIMIT = env_int("QUEUE_DISPLAY_LIMIT", default=50)
 # A dashboard beats every PRESENCE_TIMEOUT_SECONDS / 3; silence past the timeout is offline.
 PRESENCE_TIMEOUT_SECONDS = env_int("PRESENCE_TIMEOUT_SECONDS", default=60)
+# A counselor holding this many open cases claims no more (a supervisor may still assign).
+COUNSELOR_MAX_OPEN_CASES = env_int("COUNSELOR_MAX_OPEN_CASES", default=3)
 
 # --- Machine summary ------------------------------------------------------------------------
 # Dotted path of the engine class (handoff.summary.engine.SummaryEngine protocol).

@@ -6,8 +6,13 @@ from django.views.defaults import page_not_found
 
 from handoff import health
 from handoff.cases import views as case_views
+from handoff.followups import views as follow_up_views
+from handoff.history import views as history_views
 from handoff.problems import problem
 from handoff.queue import views as queue_views
+from handoff.reports import views as report_views
+from handoff.reviews import views as review_views
+from handoff.supervision import views as supervision_views
 
 urlpatterns = [
     path("", queue_views.dashboard, name="dashboard"),
@@ -50,6 +55,55 @@ urlpatterns = [
     ),
     path("cases/<uuid:handoff_id>/amend", case_views.amend, name="case-amend"),
     path("cases/<uuid:handoff_id>/export", case_views.export, name="case-export"),
+    path("cases/<uuid:handoff_id>/help", supervision_views.help_ask, name="case-help"),
+    path("floor/", supervision_views.floor_page, name="floor"),
+    path(
+        "floor/alerts/<int:alert_id>/acknowledge",
+        supervision_views.alert_acknowledge,
+        name="floor-alert-ack",
+    ),
+    path(
+        "floor/help/<int:help_id>/answer", supervision_views.help_answer, name="floor-help-answer"
+    ),
+    path(
+        "floor/cases/<uuid:handoff_id>/reassign",
+        supervision_views.reassign,
+        name="floor-reassign",
+    ),
+    path("me/availability", supervision_views.availability, name="availability"),
+    path("reports/", report_views.report, name="reports"),
+    path("reports.csv", report_views.report_csv_view, name="reports-csv"),
+    path(
+        "reports/platforms/<slug:slug>.csv",
+        report_views.platform_csv_view,
+        name="reports-platform-csv",
+    ),
+    path("cases/", history_views.case_history_list, name="case-history"),
+    path("cases/<uuid:handoff_id>/review", review_views.review_sign, name="case-review"),
+    path("reviews/", review_views.review_list, name="reviews"),
+    path("follow-ups/", follow_up_views.follow_up_list, name="follow-ups"),
+    path(
+        "follow-ups/<int:follow_up_id>/", follow_up_views.follow_up_detail, name="follow-up-detail"
+    ),
+    path(
+        "follow-ups/<int:follow_up_id>/take", follow_up_views.follow_up_take, name="follow-up-take"
+    ),
+    path(
+        "follow-ups/<int:follow_up_id>/attempts",
+        follow_up_views.follow_up_attempt,
+        name="follow-up-attempt",
+    ),
+    path(
+        "follow-ups/<int:follow_up_id>/notes", follow_up_views.follow_up_note, name="follow-up-note"
+    ),
+    path(
+        "follow-ups/<int:follow_up_id>/done", follow_up_views.follow_up_done, name="follow-up-done"
+    ),
+    path(
+        "follow-ups/<int:follow_up_id>/not-reached",
+        follow_up_views.follow_up_not_reached,
+        name="follow-up-not-reached",
+    ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("handoff.intake.urls")),

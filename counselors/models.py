@@ -10,12 +10,21 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
+class Availability(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    AWAY = "away", "Away"
+
+
 class User(AbstractUser):
     """A member of staff. The role decides what they may see and do (see handoff.access)."""
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.COUNSELOR)
     display_name = models.CharField(
         max_length=150, blank=True, help_text="Shown to colleagues, e.g. on a claimed case."
+    )
+    # Set by the counselor: away takes no new cases (a supervisor may still assign one).
+    availability = models.CharField(
+        max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
     )
 
     class Meta:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from counselors.models import Role, User
 from handoff.directory.services import format_phone
-from handoff.models import OWNED_STATUSES, Consent, Handoff, Status
+from handoff.models import OWNED_STATUSES, Consent, FollowUp, Handoff, Status
 
 STAFF_ROLES = (Role.COUNSELOR, Role.SUPERVISOR, Role.ADMIN)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -28,14 +28,25 @@ def is_supervisor(user: User | AnonymousUser) -> bool:
 
 def can_view_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
     """Any counselor may read a waiting case before claiming it; once claimed, only its holder
-    and supervisors. A closed case keeps the counselor who closed it as its holder."""
+    and supervisors. A closed case keeps the counselor who closed it as its holder, and opens
+    to whoever holds its open follow-up."""
     if not is_staff_member(user):
         return False
     if is_supervisor(user):
         return True
     if handoff.status == Status.QUEUED:
         return True
-    return handoff.claimed_by_id == user.pk
+    if handoff.claimed_by_id == user.pk:
+        return True
+    return handoff.status == Status.CLOSED and follows_up(user, handoff)
+
+
+def follows_up(user: User | AnonymousUser, handoff: Handoff) -> bool:
+    """A closed case may be opened for its follow-up by whoever holds that follow-up (its
+    counselor, or whoever took it from the floor) until it is done."""
+    return FollowUp.objects.filter(
+        handoff_id=handoff.pk, counselor_id=user.pk, done_at__isnull=True
+    ).exists()
 
 
 def can_export_case(user: User | AnonymousUser, handoff: Handoff) -> bool:

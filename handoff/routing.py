@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.urls import URLPattern, path, re_path
 
 from handoff.queue import notify
-from handoff.realtime.consumers import CaseConsumer, Dashboard, QueueConsumer
+from handoff.realtime.consumers import CaseConsumer, Dashboard, FloorConsumer, QueueConsumer
 from handoff.realtime.origin import refuse
 
 DASHBOARD = Dashboard(
@@ -19,6 +19,11 @@ DASHBOARD = Dashboard(
 
 websocket_urlpatterns: list[URLPattern] = [
     path("ws/queue/", QueueConsumer.as_asgi(dashboard=DASHBOARD), name="ws-queue"),
+    path(
+        "ws/floor/",
+        FloorConsumer.as_asgi(snapshot_texts=notify.floor_snapshot_texts),
+        name="ws-floor",
+    ),
     path("ws/cases/<uuid:handoff_id>/", CaseConsumer.as_asgi(), name="ws-case"),
     # Anything else is refused (403), not left to the router, which raises (a 500).
     re_path(r"", cast(Any, refuse), name="ws-unknown"),  # an ASGI app, not a view

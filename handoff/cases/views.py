@@ -31,6 +31,7 @@ from handoff.dispositions.script import call_script, latest_summary
 from handoff.events import event_record, refusal_record, view_record_shared
 from handoff.models import EventKind, Handoff, Note, Status
 from handoff.queue.selectors import colleagues_for_transfer
+from handoff.reviews.selectors import needs_review
 from handoff.summary.services import evidence_seqs
 from handoff.types import StaffRequest
 
@@ -125,6 +126,11 @@ def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
         if handoff.status == Status.CLOSED
         else None,
         "amendments": list(handoff.amendments.select_related("supervisor")),
+        # Its counselor reads the supervisor's review here; a supervisor signs off here.
+        "reviews": list(handoff.reviews.select_related("supervisor")),
+        "review_due": is_supervisor(request.user) and needs_review(handoff),
+        "handovers": list(handoff.handovers.select_related("by", "from_user", "to_user")),
+        "help_waiting": handoff.help_requests.filter(answered_at__isnull=True).first(),
         "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
     }
     for form_class in CASE_PAGE_BLANK_FORMS:

@@ -23,6 +23,7 @@ from handoff.jobs import CaseRun
 from handoff.models import (
     DISPATCH_FINAL,
     OWNED_STATUSES,
+    AlertKind,
     Amendment,
     CallbackEvent,
     ContactAttempt,
@@ -658,7 +659,9 @@ def emergency_confirmations_overdue() -> int:
             )
             minutes = settings.EMERGENCY_CONFIRMATION_ALERT_MINUTES
             text = f"Emergency call not confirmed after {minutes} min: case {handoff_id}."
-            notify.alert_supervisors_on_commit(handoff_id=str(handoff_id), text=text)
+            notify.alert_raise(
+                handoff_id=str(handoff_id), kind=AlertKind.CONFIRMATION_OVERDUE, text=text
+            )
             flagged += 1
     run.finish()
     return flagged
@@ -696,6 +699,13 @@ def follow_ups_remind() -> int:
                 handoff_id=str(handoff_id),
                 text=f"Follow-up due now for case {handoff_id}.",
                 user_id=None if to_floor else counselor_id,
+            )
+            notify.alert_raise(
+                handoff_id=str(handoff_id),
+                kind=AlertKind.FOLLOW_UP_DUE,
+                text="Follow-up due"
+                + (": its counselor is off shift." if to_floor else " for its counselor."),
+                toast=False,
             )
             reminded += 1
     run.finish()

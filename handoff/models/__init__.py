@@ -19,7 +19,9 @@ from handoff.models.case import (
 from handoff.models.directory import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
 from handoff.models.intake import WebhookDelivery
 from handoff.models.platform import Platform, PlatformSecret
+from handoff.models.reviews import Review
 from handoff.models.summary import HandoffSummary, SummaryStatus
+from handoff.models.supervision import Alert, AlertKind, Handover, HelpRequest
 from handoff.models.tier import Tier
 from handoff.models.workspace import (
     DISPATCH_FINAL,
@@ -42,6 +44,8 @@ __all__ = [
     "DISPATCH_FINAL",
     "OPEN_STATUSES",
     "OWNED_STATUSES",
+    "Alert",
+    "AlertKind",
     "Amendment",
     "Callback",
     "CallbackAttempt",
@@ -61,6 +65,8 @@ __all__ = [
     "Handoff",
     "HandoffEvent",
     "HandoffSummary",
+    "Handover",
+    "HelpRequest",
     "MessageRole",
     "MobileCrisisDispatch",
     "MobileCrisisStatusUpdate",
@@ -70,6 +76,7 @@ __all__ = [
     "Outcome",
     "Platform",
     "PlatformSecret",
+    "Review",
     "RiskAssessment",
     "Status",
     "SummaryStatus",

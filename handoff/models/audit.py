@@ -38,6 +38,14 @@ class EventKind(models.TextChoices):
     CONFIRMATION_OVERDUE = "confirmation_overdue", "Emergency confirmation overdue"
     FOLLOW_UP_DUE = "follow_up_due", "Follow-up due"
     AMENDED = "amended", "Amended by supervisor"
+    ALERT_ACKNOWLEDGED = "alert_acknowledged", "Alert acknowledged"
+    HELP_REQUESTED = "help_requested", "Supervisor asked for"
+    HELP_ANSWERED = "help_answered", "Supervisor answered"
+    REVIEWED = "reviewed", "Reviewed by supervisor"
+    REVIEW_COMMENTED = "review_commented", "Review comment added"
+    FOLLOW_UP_TAKEN = "follow_up_taken", "Follow-up taken from the floor"
+    FOLLOW_UP_NOT_REACHED = "follow_up_not_reached", "Follow-up: not reached"
+    FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
     CLOSED = "closed", "Closed"
 
 

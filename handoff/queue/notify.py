@@ -23,8 +23,8 @@ from django.dispatch import receiver
 
 from counselors.models import User
 from handoff.callbacks.sender import relay_settled
-from handoff.models import Callback, Handoff
-from handoff.queue import render, selectors
+from handoff.models import Alert, AlertKind, Callback, Handoff
+from handoff.queue import floor, render, selectors
 from handoff.realtime import broadcast
 
 logger = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ def _send_changes(changes: list[CaseChange]) -> None:
                 (broadcast.SUPERVISORS_GROUP, _alert(render.breach_alert(handoff=handoff)))
             )
     broadcast.send_many([m for m in messages if m[0]])
+    floor_changed()
 
 
 def _mine_message(*, user_id: int, notice: str = "") -> tuple[str, dict[str, Any]]:
@@ -143,6 +144,17 @@ def _mine_message(*, user_id: int, notice: str = "") -> tuple[str, dict[str, Any
 
 def _alert(payload: dict[str, Any]) -> dict[str, Any]:
     return {"type": "queue.alert", "text": json.dumps(payload)}
+
+
+def alert_raise(*, handoff_id: str, kind: AlertKind, text: str, toast: bool = True) -> Alert:
+    """The one place an alert is made: a row that stays on the floor until a supervisor
+    acknowledges it, in the caller's transaction; after commit the floor redraws (with a sound
+    for a help request) and supervisors' dashboards show it as a passing line too."""
+    alert = Alert.objects.create(handoff_id=handoff_id, kind=kind, text=text[:200])
+    if toast:
+        alert_supervisors_on_commit(handoff_id=handoff_id, text=text)
+    floor_changed_on_commit(sound=kind == AlertKind.HELP_REQUESTED)
+    return alert
 
 
 def alert_supervisors_on_commit(*, handoff_id: str, text: str) -> None:
@@ -183,6 +195,34 @@ def presence_changed() -> None:
     broadcast.send(
         broadcast.QUEUE_GROUP, {"type": "queue.presence", "text": presence_text(fresh=True)}
     )
+    floor_changed()
+
+
+# --- The supervisors' floor -----------------------------------------------------------------
+
+
+def floor_text(*, sound: bool = False) -> str:
+    return json.dumps(floor.floor_payload(sound=sound))
+
+
+def floor_changed(*, sound: bool = False) -> None:
+    """Redraw every open floor: rendered once here, forwarded by each socket. A failure leaves
+    the floors as they were until their next resync; the change itself is committed."""
+    try:
+        text = floor_text(sound=sound)
+    except Exception as exc:
+        logger.warning("floor update not sent (%s)", type(exc).__name__)
+        return
+    broadcast.send(broadcast.FLOOR_GROUP, {"type": "floor.update", "text": text})
+
+
+def floor_changed_on_commit(*, sound: bool = False) -> None:
+    transaction.on_commit(partial(floor_changed, sound=sound))
+
+
+def floor_snapshot_texts(user: User) -> list[str]:
+    """What a floor socket gets on connect and on resync."""
+    return [floor_text()]
 
 
 # --- The snapshot a dashboard socket gets ---------------------------------------------------

@@ -8,21 +8,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from counselors.models import User
+from counselors.models import Availability, User
 from handoff.access import is_staff_member, is_supervisor
 from handoff.callbacks.services import callback_enqueue
 from handoff.events import event_record
 from handoff.jobs import CaseRun
 from handoff.models import (
     OWNED_STATUSES,
+    AlertKind,
     CallbackEvent,
     EventKind,
     Handoff,
+    Handover,
     Status,
     Tier,
     TierSource,
 )
-from handoff.queue.notify import case_changed_on_commit
+from handoff.queue.notify import alert_raise, case_changed_on_commit
+
+HANDOVER_NOTE_MAX = 2000
 
 
 class ClaimRefused(Exception):
@@ -54,6 +58,8 @@ def handoff_claim(*, handoff_id: str, counselor: User) -> Handoff:
         return _not_claimable(current, counselor)
     now = timezone.now()
     with transaction.atomic():
+        if not is_supervisor(counselor):
+            _check_capacity(counselor)
         won = Handoff.objects.filter(pk=handoff_id, status=Status.QUEUED).update(
             status=Status.CLAIMED,
             claimed_by=counselor,
@@ -76,6 +82,22 @@ def handoff_claim(*, handoff_id: str, counselor: User) -> Handoff:
             case_changed_on_commit(handoff=handoff, owners=[counselor.pk], as_written=True)
             return handoff
     return _not_claimable(_claim_state(handoff_id), counselor)
+
+
+def _check_capacity(counselor: User) -> None:
+    """Away takes no new case, and nobody claims past COUNSELOR_MAX_OPEN_CASES. The counselor's
+    row is locked for the claim's transaction, so two claims of theirs at once are counted one
+    after the other and cannot both slip under the limit."""
+    me = User.objects.select_for_update().only("id", "availability").get(pk=counselor.pk)
+    if me.availability == Availability.AWAY:
+        raise ClaimRefused("You are set to away: set yourself available to claim cases.")
+    held = Handoff.objects.filter(claimed_by=me, status__in=OWNED_STATUSES).count()
+    limit = settings.COUNSELOR_MAX_OPEN_CASES
+    if held >= limit:
+        raise ClaimRefused(
+            f"You hold {held} open cases, the most at once ({limit}): close or hand one over "
+            "before claiming another."
+        )
 
 
 def _claim_state(handoff_id: str) -> Handoff | None:
@@ -143,13 +165,28 @@ def handoff_release(*, handoff_id: str, actor: User, reason: str = "") -> Handof
     return handoff
 
 
-def handoff_transfer(*, handoff_id: str, actor: User, to: User | None) -> Handoff:
-    """Hand a held case to a named colleague, or back to the queue when `to` is None."""
+def handoff_transfer(*, handoff_id: str, actor: User, to: User | None, note: str = "") -> Handoff:
+    """Hand a held case to a named colleague, with a handover note they read on the case page;
+    or back to the queue when `to` is None. A supervisor may also assign a waiting case; the
+    claim limit and "away" do not bind a supervisor's assignment."""
     if to is None:
         return handoff_release(handoff_id=handoff_id, actor=actor, reason="transferred to queue")
     if not is_staff_member(to):
         raise ActionRefused("A case can only be transferred to an active counselor or supervisor.")
+    note = note.strip()
+    if not note:
+        raise ActionRefused("Write a handover note: what your colleague needs to know first.")
+    if len(note) > HANDOVER_NOTE_MAX:
+        raise ActionRefused(f"Keep the handover note under {HANDOVER_NOTE_MAX} characters.")
     with transaction.atomic():
+        waiting = (
+            Handoff.objects.select_for_update()
+            .select_related("platform")
+            .filter(pk=handoff_id, status=Status.QUEUED)
+            .first()
+        )
+        if waiting is not None and is_supervisor(actor):
+            return _assign(handoff=waiting, actor=actor, to=to, note=note)
         handoff = _owned_for_update(handoff_id=handoff_id, actor=actor)
         previous = handoff.claimed_by_id
         if previous == to.pk:
@@ -158,6 +195,9 @@ def handoff_transfer(*, handoff_id: str, actor: User, to: User | None) -> Handof
         handoff.claimed_at = timezone.now()
         handoff.version += 1
         handoff.save(update_fields=["claimed_by", "claimed_at", "version", "updated_at"])
+        Handover.objects.create(
+            handoff=handoff, by=actor, from_user_id=previous, to_user=to, note=note
+        )
         event_record(
             handoff=handoff,
             kind=EventKind.TRANSFERRED,
@@ -167,6 +207,30 @@ def handoff_transfer(*, handoff_id: str, actor: User, to: User | None) -> Handof
         case_changed_on_commit(
             handoff=handoff, owners=[p for p in (previous, to.pk) if p], as_written=True
         )
+    return handoff
+
+
+def _assign(*, handoff: Handoff, actor: User, to: User, note: str) -> Handoff:
+    """A supervisor gives a waiting case to a colleague: claimed on their behalf."""
+    now = timezone.now()
+    handoff.status = Status.CLAIMED
+    handoff.claimed_by = to
+    handoff.claimed_at = now
+    handoff.version += 1
+    handoff.save(update_fields=["status", "claimed_by", "claimed_at", "version", "updated_at"])
+    Handover.objects.create(handoff=handoff, by=actor, from_user=None, to_user=to, note=note)
+    event_record(
+        handoff=handoff,
+        kind=EventKind.CLAIMED,
+        actor=actor,
+        data={
+            "to_id": to.pk,
+            "assigned_by": actor.pk,
+            "waited_s": int((now - handoff.queued_at).total_seconds()),
+        },
+    )
+    callback_enqueue(handoff=handoff, event=CallbackEvent.CLAIMED)
+    case_changed_on_commit(handoff=handoff, owners=[to.pk], as_written=True)
     return handoff
 
 
@@ -206,6 +270,13 @@ def queue_age() -> int:
                     data={"target_s": seconds, "from_tier": tier, "to_tier": new_tier},
                 )
                 case_changed_on_commit(handoff=handoff, owners=[], breach=True)
+                label = Tier(new_tier).label.lower()
+                alert_raise(
+                    handoff_id=str(pk),
+                    kind=AlertKind.TARGET_MISSED,
+                    text=f"Target missed: a case now {label} waited past {seconds} s.",
+                    toast=False,  # the breach update above carries the dashboards' line
+                )
                 flagged += 1
     run.finish()
     return flagged

@@ -1,5 +1,6 @@
 """The queue dashboard and the claim, release and transfer actions (POSTs from htmx)."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     context = fragments.queue_context()
     context |= fragments.mine_context(request.user)
     context |= fragments.presence_context()
+    context["capacity"] = settings.COUNSELOR_MAX_OPEN_CASES
     return render(request, "queue/dashboard.html", context)
 
 
@@ -69,7 +71,12 @@ def transfer(request: StaffRequest, handoff_id: str) -> HttpResponse:
         if to is None:
             return _refusal(request, "Choose a colleague who is on shift.", 400)
     try:
-        services.handoff_transfer(handoff_id=str(handoff_id), actor=request.user, to=to)
+        services.handoff_transfer(
+            handoff_id=str(handoff_id),
+            actor=request.user,
+            to=to,
+            note=request.POST.get("note", ""),
+        )
     except services.ActionRefused as exc:
         return _refusal(request, exc.message, 409)
     if request.htmx:

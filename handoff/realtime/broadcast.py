@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 QUEUE_GROUP = "queue"
 SUPERVISORS_GROUP = "supervisors"
+# The supervisors' floor pages: whole-floor redraws go only to them, not to every dashboard.
+FLOOR_GROUP = "supervisors.floor"
 SEQ_KEY = "queue:seq"  # under the console's prefix: handoff.redis.key
 
 

@@ -25,6 +25,7 @@ from handoff.events import refusal_record
 from handoff.models import Handoff
 from handoff.realtime import restarts
 from handoff.realtime.broadcast import (
+    FLOOR_GROUP,
     QUEUE_GROUP,
     SUPERVISORS_GROUP,
     case_group,
@@ -219,6 +220,73 @@ class QueueConsumer(LiveConsumer):
 
     async def queue_alert(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
+
+
+class FloorConsumer(LiveConsumer):
+    """The supervisors' floor. It forwards whole-floor redraws (rendered once by the sender),
+    and sends a fresh one on connect and whenever the page asks (after a reconnect, and now
+    and then, so a dropped push is healed)."""
+
+    user: User
+
+    def __init__(self, *, snapshot_texts: Callable[[User], list[str]]) -> None:
+        super().__init__()
+        self.snapshot_texts = snapshot_texts
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not is_staff_member(user):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not is_supervisor(user):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.joined = [FLOOR_GROUP, account_group(user.pk)]
+        await self.accept()
+        restarts.watch(self)
+        try:
+            for group in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except RedisError:
+            await self.send(text_data=UPDATES_DELAYED)
+            await self.close(code=CLOSE_LAYER_DOWN)
+            return
+        await self.resync()
+
+    async def disconnect(self, code: int) -> None:
+        restarts.unwatch(self)
+        await _leave_groups(self, getattr(self, "joined", []))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("type") == "resync":
+            await self.resync()
+
+    async def resync(self) -> None:
+        try:
+            texts = await database_sync_to_async(self._texts)()
+        except AccountClosed:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        for text in texts:
+            await self.send(text_data=text)
+
+    def _texts(self) -> list[str]:
+        _check_active(self.user.pk)
+        return self.snapshot_texts(self.user)
+
+    async def updates_delayed(self) -> None:
+        await self.send(text_data=UPDATES_DELAYED)
+
+    async def floor_update(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def account_closed(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
 
 class CaseConsumer(LiveConsumer):

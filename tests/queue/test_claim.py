@@ -110,12 +110,17 @@ def test_transfer_to_a_colleague_and_supervisor_reassign(platform_factory) -> No
     morgan = make_staff("morgan", role=Role.SUPERVISOR)
     signed_in(casey).post(f"/cases/{case_id}/claim")
 
-    signed_in(casey).post(f"/cases/{case_id}/transfer", {"to": jordan.pk})
+    signed_in(casey).post(f"/cases/{case_id}/transfer", {"to": jordan.pk, "note": "Over to you."})
     assert Handoff.objects.get(pk=case_id).claimed_by == jordan
     # Casey no longer holds it and cannot move it.
-    assert signed_in(casey).post(f"/cases/{case_id}/transfer", {"to": casey.pk}).status_code == 409
+    assert (
+        signed_in(casey)
+        .post(f"/cases/{case_id}/transfer", {"to": casey.pk, "note": "Back."})
+        .status_code
+        == 409
+    )
     # A supervisor can reassign.
-    signed_in(morgan).post(f"/cases/{case_id}/transfer", {"to": casey.pk})
+    signed_in(morgan).post(f"/cases/{case_id}/transfer", {"to": casey.pk, "note": "Back to Casey."})
     assert Handoff.objects.get(pk=case_id).claimed_by == casey
     # Back to the queue.
     signed_in(casey).post(f"/cases/{case_id}/transfer", {"to": ""})

@@ -1,0 +1,296 @@
+"""The supervisors' report over 100,000 cases, beside a Django hello and the bare aggregation.
+
+    uv run --frozen python -m bench.reports_bench [--quick]
+
+One after the other, one request at a time (a report is asked for by one supervisor, not a
+crowd), from one asyncio client against one daphne process:
+
+- django hello: GET /healthz: the floor of any Django answer in this process.
+- aggregation: selectors.report_for() called in a Django process of its own against the same
+  database: the SQL the report needs, with no HTTP, session or template.
+- report: GET /reports/ for the last 30 days as a signed-in supervisor.
+
+The target: report p50 <= 2 x hello p50 + aggregation p50, all from the same run.
+
+The cases are inserted in bulk into a database of the benchmark's own (handoff_reports_bench),
+spread over the last 30 days, 4 platforms and every status and outcome; a second run reuses
+them when they are already there.
+"""
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from bench.common import (
+    Outcome,
+    Server,
+    closed_loop,
+    daphne,
+    ensure_database,
+    machine,
+    manage,
+    percentile,
+    print_table,
+    production_env,
+    run_setup,
+    setup_main,
+    skip_sniffio_lookup,
+    standard_arguments,
+    stop_on_sigterm,
+)
+
+MODULE = "bench.reports_bench"
+DATABASE_NAME = "handoff_reports_bench"
+PLATFORMS = ("bench-reports-a", "bench-reports-b", "bench-reports-c", "bench-reports-d")
+
+
+@dataclass(frozen=True)
+class Settings:
+    cases: int
+    warmup: int
+    requests: int
+    seconds: float
+
+
+# --- Set-up steps, run in a Django process of their own (see bench.common.run_setup) ---------
+
+
+def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
+    """`cases` cases over the last 30 days, in bulk, unless that many are already there. No
+    transcript, consent or summary: the report reads none of them."""
+    import random
+    from datetime import timedelta
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+    from django.utils import timezone
+
+    from counselors.models import Role, User
+    from handoff.models import Handoff, Outcome, Platform, Status, Tier, TierSource
+    from handoff.platforms import platform_create
+
+    wanted = int(payload["cases"])
+    platforms = []
+    for slug in PLATFORMS:
+        if not Platform.objects.filter(slug=slug).exists():
+            platform_create(slug=slug, name=f"Benchmark {slug[-1].upper()}")
+        platforms.append(Platform.objects.get(slug=slug))
+    counselors = []
+    for i in range(20):
+        user, _ = User.objects.get_or_create(
+            username=f"bench-reports-{i:02d}",
+            defaults={
+                "role": Role.COUNSELOR,
+                "display_name": f"Counselor {i:02d}",
+                "password": make_password(None),
+            },
+        )
+        counselors.append(user)
+    have = Handoff.objects.filter(platform__in=platforms).count()
+    if have != wanted:
+        Handoff.objects.filter(platform__in=platforms).delete()
+        rng = random.Random(wanted)
+        now = timezone.now()
+        tiers = list(Tier)
+        outcomes = list(Outcome)
+        started = time.perf_counter()
+        for start in range(0, wanted, 5000):
+            batch = []
+            for _ in range(start, min(start + 5000, wanted)):
+                received = now - timedelta(seconds=rng.uniform(0, 29 * 86400))
+                level = rng.choices(tiers, [2, 4, 3, 1])[0]
+                case = Handoff(
+                    platform=rng.choice(platforms),
+                    external_id=f"bench-{uuid.uuid4().hex}",
+                    status=Status.CLOSED,
+                    tier=level,
+                    platform_level=level,
+                    risk_score=round(rng.random(), 2),
+                    risk_model="bench",
+                    flagged_at=received,
+                    received_at=received,
+                    queued_at=received,
+                )
+                fate = rng.random()
+                if fate < 0.05:
+                    case.status = Status.WITHDRAWN
+                    case.withdrawn_at = received + timedelta(seconds=rng.uniform(5, 600))
+                elif fate < 0.08:
+                    case.status = Status.QUEUED
+                else:
+                    case.claimed_by = rng.choice(counselors)
+                    case.claimed_at = received + timedelta(seconds=rng.expovariate(1 / 90))
+                    if fate < 0.12:
+                        case.status = Status.CLAIMED
+                    else:
+                        case.closed_at = case.claimed_at + timedelta(seconds=rng.uniform(300, 3600))
+                        case.outcome = rng.choice(outcomes)
+                        if rng.random() < 0.7:
+                            case.tier = rng.choice(tiers)
+                            case.tier_source = TierSource.COUNSELOR
+                batch.append(case)
+            Handoff.objects.bulk_create(batch)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE handoff_handoff")
+        seeded = time.perf_counter() - started
+    else:
+        seeded = 0.0
+    supervisor, _ = User.objects.get_or_create(
+        username="bench-reports-supervisor",
+        defaults={"role": Role.SUPERVISOR, "password": make_password(None)},
+    )
+    from django.test import Client
+
+    client = Client()
+    client.force_login(supervisor)
+    return {
+        "cases": Handoff.objects.filter(platform__in=platforms).count(),
+        "seeded_seconds": round(seeded, 1),
+        "cookie": client.cookies["sessionid"].value,
+    }
+
+
+def _setup_aggregate(payload: dict[str, Any]) -> dict[str, Any]:
+    """report_for() timed `count` times after `warmup` untimed calls; the received count as a
+    check that it saw the cases."""
+    from handoff.reports import selectors
+
+    period = selectors.default_period()
+    times = []
+    received = 0
+    for i in range(int(payload["warmup"]) + int(payload["count"])):
+        started = time.perf_counter()
+        report = selectors.report_for(period=period)
+        if i >= int(payload["warmup"]):
+            times.append(time.perf_counter() - started)
+        received = report.overall.received
+    return {"latencies": times, "received": received}
+
+
+SETUP_ACTIONS: dict[str, Callable[[Any], Any]] = {
+    "seed": _setup_seed,
+    "aggregate": _setup_aggregate,
+}
+
+
+# --- Measurement ----------------------------------------------------------------------------
+
+
+async def get_loop(server: Server, path: str, cookie: str, settings: Settings) -> Outcome:
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+
+        async def send(worker: int, i: int) -> int:
+            try:
+                response = await client.get(path, headers=headers)
+            except httpx.HTTPError:
+                return 0
+            return response.status_code
+
+        await closed_loop(send, total=settings.warmup, concurrency=1, max_seconds=60)
+        return await closed_loop(
+            send,
+            total=settings.requests,
+            concurrency=1,
+            max_seconds=settings.seconds,
+            server=server,
+        )
+
+
+def _row(name: str, latencies: Sequence[float], errors: int, cpu_ms: str) -> list[str]:
+    ms = [x * 1000 for x in latencies]
+    return [
+        name,
+        str(len(ms)),
+        f"{percentile(ms, 50):.1f}",
+        f"{percentile(ms, 90):.1f}",
+        f"{percentile(ms, 99):.1f}",
+        str(errors),
+        cpu_ms,
+    ]
+
+
+def bench_env() -> dict[str, str]:
+    env = production_env()
+    parts = urlsplit(env["DATABASE_URL"])
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DATABASE_NAME}"))
+    env["CHANNEL_PREFIX"] = f"benchr{os.getpid()}"
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = standard_arguments(__doc__.splitlines()[0] if __doc__ else "reports benchmark")
+    parser.add_argument("--setup", help=argparse.SUPPRESS)
+    parser.add_argument("--cases", type=int, help="cases in the database (100,000)")
+    args = parser.parse_args(argv)
+    if args.setup:
+        return setup_main(SETUP_ACTIONS, args.setup)
+    settings = (
+        Settings(args.cases or 100_000, 3, 20, 30.0)
+        if args.quick
+        else Settings(args.cases or 100_000, 10, 100, 120.0)
+    )
+    stop_on_sigterm()
+    skip_sniffio_lookup()
+    env = bench_env()
+    print(f"machine: {machine()}")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    ensure_database(env["DATABASE_URL"])
+    manage("migrate", "--noinput", env=env)
+    seeded = run_setup(MODULE, "seed", {"cases": settings.cases}, env)
+    print(
+        f"cases: {seeded['cases']:,}"
+        + (f" (inserted in {seeded['seeded_seconds']} s)" if seeded["seeded_seconds"] else "")
+    )
+    print(
+        f"load: one client, one request at a time; {settings.warmup} warm-up then "
+        f"{settings.requests} requests per scenario"
+    )
+    aggregate = run_setup(
+        MODULE, "aggregate", {"warmup": settings.warmup, "count": settings.requests}, env
+    )
+    with daphne("config.asgi:application", name="console", env=env) as console:
+        hello = asyncio.run(get_loop(console, "/healthz", "", settings))
+        report = asyncio.run(get_loop(console, "/reports/", seeded["cookie"], settings))
+        log = console.log_path
+
+    def cpu(o: Outcome) -> str:
+        return f"{o.server_cpu * 1000 / max(o.count, 1):.1f}"
+
+    print()
+    print_table(
+        ("scenario", "requests", "p50 ms", "p90 ms", "p99 ms", "errors", "server CPU ms/req"),
+        [
+            _row("django hello", hello.latencies, hello.errors(200), cpu(hello)),
+            _row("aggregation", aggregate["latencies"], 0, "-"),
+            _row("report", report.latencies, report.errors(200), cpu(report)),
+        ],
+    )
+    hello_ms = percentile([x * 1000 for x in hello.latencies], 50)
+    agg_ms = percentile([x * 1000 for x in aggregate["latencies"]], 50)
+    report_ms = percentile([x * 1000 for x in report.latencies], 50)
+    budget = 2 * hello_ms + agg_ms
+    print()
+    print(
+        f"report p50 {report_ms:.1f} ms = {report_ms / hello_ms:.1f}x hello, "
+        f"{report_ms / agg_ms:.2f}x aggregation; "
+        f"target 2 x hello + aggregation = {budget:.1f} ms: "
+        f"{report_ms / budget:.2f} of it ({'met' if report_ms <= budget else 'MISSED'})"
+    )
+    print(f"aggregation saw {aggregate['received']:,} cases received in the last 30 days")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"server log: {log}")
+    ok = not hello.errors(200) and not report.errors(200) and aggregate["received"] > 0
+    return 0 if ok and report_ms <= budget else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
