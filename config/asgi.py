@@ -34,8 +34,8 @@ def _settle_long_lived_objects() -> None:
     A full collection walks every object in the process: with Django, the URLconf, the views and
     the templates loaded, that is over a hundred thousand objects, during which no request is
     answered and no dashboard hears anything (it showed as the 99th percentile of the
-    benchmarks; figures in docs/benchmarks.md). What is loaded at start lives as long as the process, so it is frozen out of
-    collection; what requests create is collected as usual.
+    benchmarks; figures in docs/benchmarks.md). What is loaded at start lives as long as the
+    process, so it is frozen out of collection; what requests create is collected as usual.
     """
     patterns = get_resolver().url_patterns  # imports every view
     assert patterns
