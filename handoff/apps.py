@@ -12,3 +12,4 @@ class HandoffConfig(AppConfig):
         # Connects the queue's receivers (a relayed message settling) in every process, web
         # or worker; models must be loaded first, so not at the top of this module.
         from handoff.queue import notify  # noqa: F401
+        from handoff.reviews import services  # noqa: F401  (marks cases for review)

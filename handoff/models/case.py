@@ -136,6 +136,9 @@ class Handoff(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=32, choices=WithdrawReason.choices, blank=True)
+    # When the case entered the supervisors' review queue (handoff.reviews decides, after each
+    # event that can put it there); the list and the navigation count read only these rows.
+    review_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -165,6 +168,12 @@ class Handoff(models.Model):
             ),
         ]
         indexes = [
+            # The review list and the navigation's unreviewed count (handoff.reviews.selectors).
+            models.Index(
+                "review_queued_at",
+                condition=Q(review_queued_at__isnull=False),
+                name="handoff_review_queue",
+            ),
             # The live queue: queue_for() orders queued cases by tier, then by time waiting.
             # The id makes the order total (ties on queued_at) and lets position counts be
             # answered from the index alone.

@@ -1,6 +1,8 @@
 """Which cases a supervisor must review, decided here and nowhere else: the list, the count in
 the navigation and the case page all ask this module."""
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from handoff.models import (
@@ -54,14 +56,24 @@ def _needs_review() -> Q:
     return emergency | Q(tier_lowered=True) | withdrawn_after_claim
 
 
+def qualifies_for_review(handoff_id: Any) -> bool:
+    """Whether the case meets the rule now (read by handoff.reviews.services.review_queue_mark
+    after each event that can change the answer)."""
+    return review_reasons(Handoff.objects.filter(pk=handoff_id)).filter(_needs_review()).exists()
+
+
 def cases_for_review() -> QuerySet[Handoff]:
-    """Every case queued for review, signed off or not (`reviewed`), oldest change first."""
-    return review_reasons(Handoff.objects.all()).filter(_needs_review())
+    """Every case queued for review, signed off or not (`reviewed`): the marked rows only, so
+    the list does not read every case ever closed."""
+    return review_reasons(Handoff.objects.filter(review_queued_at__isnull=False))
 
 
 def unreviewed_count() -> int:
-    return cases_for_review().filter(Q(reviewed=False)).count()
+    signed_off = Review.objects.filter(handoff=OuterRef("pk"), sign_off=True)
+    return (
+        Handoff.objects.filter(review_queued_at__isnull=False).exclude(Exists(signed_off)).count()
+    )
 
 
 def needs_review(handoff: Handoff) -> bool:
-    return cases_for_review().filter(pk=handoff.pk).exists()
+    return handoff.review_queued_at is not None

@@ -3,12 +3,15 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
 
 from counselors.models import User
 from handoff.access import is_supervisor
 from handoff.events import event_record
-from handoff.models import EventKind, Handoff, Review
-from handoff.reviews.selectors import needs_review
+from handoff.models import EventKind, Handoff, HandoffEvent, Review
+from handoff.reviews.selectors import needs_review, qualifies_for_review
 
 
 class Refused(Exception):
@@ -45,3 +48,34 @@ def review_add(*, handoff_id: Any, supervisor: User, comment: str) -> Review:
             data={"review": review.pk},
         )
     return review
+
+
+# The events after which a case may newly meet the review rule (handoff.reviews.selectors).
+QUEUEING_EVENTS = frozenset(
+    {
+        EventKind.CLOSED,
+        EventKind.TIER_CHANGED,
+        EventKind.WITHDRAW_AFTER_CLAIM,
+        EventKind.EMERGENCY_CALL_RECORDED,
+        EventKind.MOBILE_CRISIS_REQUESTED,
+        EventKind.AMENDED,
+    }
+)
+
+
+def review_queue_mark(*, handoff_id: Any) -> bool:
+    """Put the case in the review queue if it meets the rule and is not there yet. In the
+    caller's transaction, so the mark and the change that caused it commit together."""
+    if not qualifies_for_review(handoff_id):
+        return False
+    marked = Handoff.objects.filter(pk=handoff_id, review_queued_at__isnull=True).update(
+        review_queued_at=timezone.now()
+    )
+    return marked > 0
+
+
+@receiver(post_save, sender=HandoffEvent, dispatch_uid="handoff.reviews.queue_mark")
+def _event_recorded(*, instance: HandoffEvent, created: bool, **kwargs: Any) -> None:
+    # Events are recorded after the change they describe, in the same transaction.
+    if created and instance.kind in QUEUEING_EVENTS:
+        review_queue_mark(handoff_id=instance.handoff_id)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, ProgrammingError, transaction
 from django.utils import timezone
 
 from counselors.models import Role
+from handoff.events import event_record
 from handoff.models import EmergencyCall, EventKind, Handoff, HandoffEvent, Outcome, Review, Status
 from tests.cases.conftest import CaseWorld
 from tests.support.staff import make_staff, signed_in
@@ -16,10 +17,16 @@ pytestmark = pytest.mark.django_db
 
 
 def close_as(world: CaseWorld, outcome: str) -> None:
-    """The end state a closing leaves (the close form's own checks are tested elsewhere)."""
+    """The end state a closing leaves, with its event (the close form's own checks are tested
+    elsewhere)."""
     Handoff.objects.filter(pk=world.case_id).update(
         status=Status.CLOSED, outcome=outcome, closed_at=timezone.now()
     )
+    record_event(world.case_id, EventKind.CLOSED)
+
+
+def record_event(case_id: str, kind: EventKind) -> None:
+    event_record(handoff=Handoff.objects.get(pk=case_id), kind=kind)
 
 
 def with_emergency_call(world: CaseWorld) -> None:
@@ -99,6 +106,7 @@ def test_lowered_tier_and_withdrawal_after_claim_are_queued(world, second) -> No
     Handoff.objects.filter(pk=second.case_id).update(
         withdrawn_at=timezone.now(), withdrawn_reason="user_left"
     )
+    record_event(second.case_id, EventKind.WITHDRAW_AFTER_CLAIM)
     html = supervisor.get("/reviews/").content.decode()
     assert "withdrawn after claim" in html
     assert "tier lowered by counselor" in html
