@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Window
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -88,10 +88,15 @@ def floor_cases() -> tuple[list[FloorCase], int]:
             "claimed_by__first_name",
             "claimed_by__last_name",
         )
-        .annotate(last_activity=Subquery(last_event), overdue_call=Subquery(overdue_call))
+        .annotate(
+            last_activity=Subquery(last_event),
+            overdue_call=Subquery(overdue_call),
+            # Every open case, counted before the limit: the same one query however many.
+            open_total=Window(Count("id")),
+        )
         .order_by("-tier_rank", "queued_at", "id")[:FLOOR_CASE_LIMIT]
     )
-    total = len(rows) if len(rows) < FLOOR_CASE_LIMIT else base.count()
+    total = rows[0].open_total if rows else 0
     helped = set(
         HelpRequest.objects.filter(
             answered_at__isnull=True, handoff_id__in=[h.pk for h in rows]

@@ -130,7 +130,7 @@ def test_pages(world) -> None:
     assert last.count('data-testid="history-row"') == 10
 
 
-@pytest.mark.parametrize("n", [10, 200])
+@pytest.mark.parametrize("n", [10, 1000])
 def test_queries_flat_with_the_number_of_cases(world, n, django_assert_max_num_queries) -> None:
     copies(world, n)
     supervisor = signed_in(world.supervisor)
