@@ -335,7 +335,11 @@ def test_a_case_moved_away_from_its_holder_leaves_their_open_page(platform_facto
     database = connection.settings_dict["NAME"]
 
     def hand_to(user: Any) -> None:
-        in_this_process(lambda: handoff_transfer(handoff_id=case_id, actor=sam, to=user))
+        in_this_process(
+            lambda: handoff_transfer(
+                handoff_id=case_id, actor=sam, to=user, note="Casey is off shift"
+            )
+        )
 
     with daphne(database_name=database) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

@@ -10,7 +10,8 @@ from django.db import connection
 from django.utils import timezone
 
 from counselors.models import Role
-from handoff.models import FollowUp, Handoff, Outcome, Status
+from handoff.events import event_record
+from handoff.models import EventKind, FollowUp, Handoff, Outcome, Status
 from tests.e2e.test_browser_queue import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in
 from tests.support.axe import axe_violations
 from tests.support.factories import handoff_body, post_signed
@@ -37,6 +38,8 @@ def test_reviews_history_and_follow_ups_have_no_serious_violations(platform_fact
         Handoff.objects.filter(pk=case_id).update(
             status=Status.CLOSED, outcome=outcome, closed_at=now, claimed_by=counselor
         )
+        # The event the closing service records, which is what queues a case for review.
+        event_record(handoff=Handoff.objects.get(pk=case_id), kind=EventKind.CLOSED)
     FollowUp.objects.create(
         handoff_id=case_id, counselor=counselor, due_at=now - timedelta(hours=1)
     )

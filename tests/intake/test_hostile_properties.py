@@ -5,13 +5,14 @@ case page of whatever was stored render for a counselor, and the periodic jobs r
 never raise."""
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone as django_timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -214,9 +215,13 @@ def _jobs_never_raise() -> None:
 
 
 @pytest.fixture
-def floor(db, platform_factory) -> SimpleNamespace:
+def floor(db, platform_factory) -> Iterator[SimpleNamespace]:
     counselor = make_staff("casey")
-    return SimpleNamespace(p=platform_factory(), counselor=counselor, client=signed_in(counselor))
+    # One counselor claims case after case here: the claim limit is not what is under test.
+    with override_settings(COUNSELOR_MAX_OPEN_CASES=1_000_000):
+        yield SimpleNamespace(
+            p=platform_factory(), counselor=counselor, client=signed_in(counselor)
+        )
 
 
 @settings(
