@@ -47,6 +47,16 @@ CLOSE_LAYER_DOWN = 4503
 UPDATES_DELAYED = json.dumps({"type": "updates.delayed"})
 
 
+def message_type(text_data: str | None) -> str | None:
+    """The `type` of a frame a page sent, or None for anything that is not a JSON object."""
+    try:
+        message = json.loads(text_data or "")
+    except ValueError:
+        return None
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 @dataclass(frozen=True)
 class Dashboard:
     """What the dashboard socket sends, provided by the queue (handoff.queue.notify)."""
@@ -145,11 +155,7 @@ class QueueConsumer(LiveConsumer):
             presence_changed_soon(self.dashboard.presence_changed)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            message = json.loads(text_data or "")
-            kind = message.get("type") if isinstance(message, dict) else None
-        except ValueError:
-            kind = None
+        kind = message_type(text_data)
         if kind == "heartbeat":
             try:
                 arrived, seq = await database_sync_to_async(self._beat)()
@@ -259,11 +265,7 @@ class FloorConsumer(LiveConsumer):
         await _leave_groups(self, getattr(self, "joined", []))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            return
-        if isinstance(message, dict) and message.get("type") == "resync":
+        if message_type(text_data) == "resync":
             await self.resync()
 
     async def resync(self) -> None:
@@ -324,11 +326,7 @@ class CaseConsumer(LiveConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """The page asks now and then which version the case is at: a push lost on the way
         (pub/sub delivers at most once) is noticed within one check."""
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            return
-        if isinstance(message, dict) and message.get("type") == "check":
+        if message_type(text_data) == "check":
             await self.resync()
 
     async def resync(self) -> None:
