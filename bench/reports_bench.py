@@ -20,10 +20,12 @@ them when they are already there.
 import argparse
 import asyncio
 import os
+import random
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,11 +68,11 @@ class Settings:
 def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
     """`cases` cases over the last 30 days, in bulk, unless that many are already there. No
     transcript, consent or summary: the report reads none of them."""
-    import random
-    from datetime import timedelta
-
+    # Django is imported in the set-up steps only: they run in a process that configures it
+    # first (bench.common.run_setup); the benchmark's own process never sets Django up.
     from django.contrib.auth.hashers import make_password
     from django.db import connection
+    from django.test import Client
     from django.utils import timezone
 
     from counselors.models import Role, User
@@ -147,8 +149,6 @@ def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
         username="bench-reports-supervisor",
         defaults={"role": Role.SUPERVISOR, "password": make_password(None)},
     )
-    from django.test import Client
-
     client = Client()
     client.force_login(supervisor)
     return {
@@ -161,7 +161,7 @@ def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
 def _setup_aggregate(payload: dict[str, Any]) -> dict[str, Any]:
     """report_for() timed `count` times after `warmup` untimed calls; the received count as a
     check that it saw the cases."""
-    from handoff.reports import selectors
+    from handoff.reports import selectors  # in the set-up process only, as above
 
     period = selectors.default_period()
     times = []

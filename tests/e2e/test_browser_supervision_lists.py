@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from counselors.models import Role
@@ -21,7 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reviews_history_and_follow_ups_have_no_serious_violations(platform_factory) -> None:
-    from django.test import Client
     from playwright.sync_api import sync_playwright
 
     from tests.support.servers import daphne

@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, ProgrammingError, transaction
+from django.test import Client
 from django.utils import timezone
 
 from counselors.models import Role
 from handoff.events import event_record
 from handoff.models import EmergencyCall, EventKind, Handoff, HandoffEvent, Outcome, Review, Status
 from tests.cases.conftest import CaseWorld
+from tests.support.factories import handoff_body, post_signed
 from tests.support.staff import make_staff, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +61,6 @@ def review_rows(client) -> set[str]:
 def second(platform_factory) -> CaseWorld:
     """A second case, held by a second counselor."""
     world = CaseWorld.__new__(CaseWorld)
-    from django.test import Client
-
-    from tests.support.factories import handoff_body, post_signed
-
     world.platform = platform_factory()
     response = post_signed(
         Client(), world.platform.url(), secret=world.platform.inbound_secret, body=handoff_body()
