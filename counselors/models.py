@@ -54,12 +54,22 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
 
+class Door(models.TextChoices):
+    """Which page a live socket belongs to."""
+
+    DASHBOARD = "dashboard", "Dashboard"
+    CASE = "case", "Case page"
+    FLOOR = "floor", "Floor"
+
+
 class PresenceConnection(models.Model):
-    """One open dashboard socket. A user is online while any of theirs has beaten recently;
-    a closed socket deletes its row, a dead browser's row expires (counselors.presence)."""
+    """One open console socket (a dashboard, a case page or the floor). A user is online while
+    any of theirs has beaten recently; a closed socket deletes its row, a dead browser's row
+    expires (counselors.presence)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="presence")
     channel_name = models.CharField(max_length=255, unique=True)
+    door = models.CharField(max_length=16, choices=Door.choices, default=Door.DASHBOARD)
     connected_at = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(db_index=True)
 

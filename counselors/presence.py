@@ -1,4 +1,5 @@
-"""Who is online: heartbeats from dashboard sockets, expiring when a browser dies."""
+"""Who is online: heartbeats from console sockets (dashboard, case page, floor), expiring when a
+browser dies; and whether anyone watches the floor."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
-from counselors.models import PresenceConnection, Role, User
+from counselors.models import Door, PresenceConnection, Role, User
 
 
 def _is_online(user_id: int) -> bool:
@@ -14,17 +15,23 @@ def _is_online(user_id: int) -> bool:
     return PresenceConnection.objects.filter(user_id=user_id, last_seen__gte=cutoff).exists()
 
 
-def presence_touch(*, user: User, channel_name: str, check: bool = True) -> bool:
+def presence_touch(
+    *, user: User, channel_name: str, door: Door = Door.DASHBOARD, check: bool = True
+) -> bool:
     """Record a heartbeat. True when this made the user appear online. With `check=False`
     (a socket arriving, when a presence broadcast is coming anyway) it does not look, and says
     True."""
     was_online = _is_online(user.pk) if check else False
     # One upsert statement: a reconnect wave runs this once per socket.
     PresenceConnection.objects.bulk_create(
-        [PresenceConnection(user=user, channel_name=channel_name, last_seen=timezone.now())],
+        [
+            PresenceConnection(
+                user=user, channel_name=channel_name, door=door, last_seen=timezone.now()
+            )
+        ],
         update_conflicts=True,
         unique_fields=["channel_name"],
-        update_fields=["user", "last_seen"],
+        update_fields=["user", "door", "last_seen"],
     )
     return not was_online
 
@@ -45,9 +52,16 @@ def presence_expire() -> int:
     return deleted
 
 
+def floor_watched() -> bool:
+    """Whether any floor is open: nobody is sent a floor nobody watches. A floor records itself
+    before it draws its first snapshot, so a change is either in that snapshot or sent to it."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    return PresenceConnection.objects.filter(door=Door.FLOOR, last_seen__gte=cutoff).exists()
+
+
 def online_staff() -> QuerySet[User]:
-    """Everyone with a live dashboard: supervisors first (the floor looks for them), then by
-    name."""
+    """Everyone with a live console page (dashboard, case page or floor): supervisors first
+    (the floor looks for them), then by name."""
     cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
     live = PresenceConnection.objects.filter(user=OuterRef("pk"), last_seen__gte=cutoff)
     first = Case(

@@ -21,10 +21,16 @@ websocket_urlpatterns: list[URLPattern] = [
     path("ws/queue/", QueueConsumer.as_asgi(dashboard=DASHBOARD), name="ws-queue"),
     path(
         "ws/floor/",
-        FloorConsumer.as_asgi(snapshot_texts=notify.floor_snapshot_texts),
+        FloorConsumer.as_asgi(
+            snapshot_texts=notify.floor_snapshot_texts, presence_changed=notify.presence_changed
+        ),
         name="ws-floor",
     ),
-    path("ws/cases/<uuid:handoff_id>/", CaseConsumer.as_asgi(), name="ws-case"),
+    path(
+        "ws/cases/<uuid:handoff_id>/",
+        CaseConsumer.as_asgi(presence_changed=notify.presence_changed),
+        name="ws-case",
+    ),
     # Anything else is refused (403), not left to the router, which raises (a 500).
     re_path(r"", cast(Any, refuse), name="ws-unknown"),  # an ASGI app, not a view
 ]

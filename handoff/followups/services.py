@@ -20,6 +20,7 @@ from handoff.models import (
     FollowUp,
     Note,
 )
+from handoff.queue.services import record_changed
 
 
 class Refused(Exception):
@@ -73,6 +74,7 @@ def follow_up_take(*, follow_up_id: Any, taker: User) -> FollowUp:
             actor=taker,
             data={"follow_up": follow_up.pk, "from": previous},
         )
+        record_changed(handoff_id=follow_up.handoff_id)
     return follow_up
 
 
@@ -92,6 +94,7 @@ def follow_up_attempt(
             actor=counselor,
             data={"attempt": attempt.pk, "follow_up": follow_up.pk, "result": result},
         )
+        record_changed(handoff_id=follow_up.handoff_id)
     return attempt
 
 
@@ -107,6 +110,7 @@ def follow_up_note(*, follow_up_id: Any, author: User, text: str) -> Note:
             actor=author,
             data={"note": note.pk, "follow_up": follow_up.pk},
         )
+        record_changed(handoff_id=follow_up.handoff_id)
     return note
 
 
@@ -121,6 +125,7 @@ def follow_up_done(*, follow_up_id: Any, counselor: User) -> FollowUp:
             actor=counselor,
             data={"follow_up": follow_up.pk},
         )
+        record_changed(handoff_id=follow_up.handoff_id)
     return follow_up
 
 
@@ -140,4 +145,5 @@ def follow_up_not_reached(*, follow_up_id: Any, counselor: User, next_at: dateti
             actor=counselor,
             data={"follow_up": follow_up.pk, "next_at": next_at.isoformat()},
         )
+        record_changed(handoff_id=follow_up.handoff_id)
     return follow_up

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from counselors.models import User
+from counselors.presence import floor_watched
 from handoff.callbacks.sender import relay_settled
 from handoff.models import Alert, AlertKind, Callback, Handoff
 from handoff.queue import floor, render, selectors
@@ -206,9 +207,13 @@ def floor_text(*, sound: bool = False) -> str:
 
 
 def floor_changed(*, sound: bool = False) -> None:
-    """Redraw every open floor: rendered once here, forwarded by each socket. A failure leaves
-    the floors as they were until their next resync; the change itself is committed."""
+    """Redraw every open floor: rendered once here, forwarded by each socket; with no floor
+    open, nothing is drawn (one indexed read instead of the floor's queries and template). A
+    failure leaves the floors as they were until their next resync; the change itself is
+    committed."""
     try:
+        if not floor_watched():
+            return
         text = floor_text(sound=sound)
     except Exception as exc:
         logger.warning("floor update not sent (%s)", type(exc).__name__)

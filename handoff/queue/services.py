@@ -24,9 +24,22 @@ from handoff.models import (
     Tier,
     TierSource,
 )
-from handoff.queue.notify import alert_raise, case_changed_on_commit
+from handoff.queue.notify import (
+    CaseChange,
+    alert_raise,
+    case_changed_on_commit,
+    cases_changed_on_commit,
+)
 
 HANDOVER_NOTE_MAX = 2000
+
+
+def record_changed(*, handoff_id: object) -> None:
+    """Something on a case's record changed that does not move it in the queue (a review, a
+    follow-up step on a closed case): in the caller's transaction its version moves, so its open
+    pages fetch it again after commit, and the floor redraws."""
+    Handoff.objects.filter(pk=handoff_id).update(version=F("version") + 1)
+    cases_changed_on_commit([CaseChange(str(handoff_id), shown=None)])
 
 
 class ClaimRefused(Exception):

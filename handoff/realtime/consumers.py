@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
 from counselors.accounts import account_group
-from counselors.models import User
+from counselors.models import Door, User
 from counselors.presence import presence_leave, presence_touch
 from handoff.access import can_view_case, is_staff_member, is_supervisor
 from handoff.events import refusal_record
@@ -235,9 +235,15 @@ class FloorConsumer(LiveConsumer):
 
     user: User
 
-    def __init__(self, *, snapshot_texts: Callable[[User], list[str]]) -> None:
+    def __init__(
+        self,
+        *,
+        snapshot_texts: Callable[[User], list[str]],
+        presence_changed: Callable[[], None],
+    ) -> None:
         super().__init__()
         self.snapshot_texts = snapshot_texts
+        self.presence_changed = presence_changed
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -263,23 +269,30 @@ class FloorConsumer(LiveConsumer):
     async def disconnect(self, code: int) -> None:
         restarts.unwatch(self)
         await _leave_groups(self, getattr(self, "joined", []))
+        await _presence_leave(self, self.presence_changed)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if message_type(text_data) == "resync":
             await self.resync()
 
     async def resync(self) -> None:
+        """The whole floor; the page asks now and then, which is also its heartbeat."""
         try:
-            texts = await database_sync_to_async(self._texts)()
+            texts, arrived = await database_sync_to_async(self._texts)()
         except AccountClosed:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         for text in texts:
             await self.send(text_data=text)
+        if arrived:
+            presence_changed_soon(self.presence_changed)
 
-    def _texts(self) -> list[str]:
+    def _texts(self) -> tuple[list[str], bool]:
         _check_active(self.user.pk)
-        return self.snapshot_texts(self.user)
+        # Recorded before the floor is drawn: a change after this is sent to this floor
+        # (handoff.queue.notify sends floors only while one is watched), one before it is drawn.
+        arrived = presence_touch(user=self.user, channel_name=self.channel_name, door=Door.FLOOR)
+        return self.snapshot_texts(self.user), arrived
 
     async def updates_delayed(self) -> None:
         await self.send(text_data=UPDATES_DELAYED)
@@ -297,6 +310,10 @@ class CaseConsumer(LiveConsumer):
 
     group: str
 
+    def __init__(self, *, presence_changed: Callable[[], None]) -> None:
+        super().__init__()
+        self.presence_changed = presence_changed
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         handoff_id = str(self.scope["url_route"]["kwargs"]["handoff_id"])
@@ -308,6 +325,7 @@ class CaseConsumer(LiveConsumer):
             return
         self.group = case_group(handoff_id)
         self.account = account_group(user.pk)
+        self.user = user
         self.user_id = user.pk
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
@@ -317,17 +335,28 @@ class CaseConsumer(LiveConsumer):
             return
         await self.accept()
         restarts.watch(self)
+        await self._beat()
 
     async def disconnect(self, code: int) -> None:
         restarts.unwatch(self)
         if hasattr(self, "group"):
             await _leave_groups(self, [self.group, self.account])
+            await _presence_leave(self, self.presence_changed)
+
+    async def _beat(self) -> None:
+        """A counselor on a case page, with no dashboard open, is still signed in."""
+        arrived = await database_sync_to_async(presence_touch)(
+            user=self.user, channel_name=self.channel_name, door=Door.CASE
+        )
+        if arrived:
+            presence_changed_soon(self.presence_changed)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """The page asks now and then which version the case is at: a push lost on the way
         (pub/sub delivers at most once) is noticed within one check."""
         if message_type(text_data) == "check":
             await self.resync()
+            await self._beat()
 
     async def resync(self) -> None:
         """Which version the case is at: the page fetches its changing part if it drew another."""
@@ -356,6 +385,12 @@ async def _leave_groups(consumer: AsyncWebsocketConsumer, groups: list[str]) -> 
     with contextlib.suppress(RedisError):
         for group in groups:
             await consumer.channel_layer.group_discard(group, consumer.channel_name)
+
+
+async def _presence_leave(consumer: AsyncWebsocketConsumer, changed: Callable[[], None]) -> None:
+    """The socket's presence row goes; the lists redraw if that was the person's last page."""
+    if await database_sync_to_async(presence_leave)(channel_name=consumer.channel_name):
+        presence_changed_soon(changed)
 
 
 class AccountClosed(Exception):

@@ -11,6 +11,7 @@ from counselors.models import User
 from handoff.access import is_supervisor
 from handoff.events import event_record
 from handoff.models import EventKind, Handoff, HandoffEvent, Review
+from handoff.queue.services import record_changed
 from handoff.reviews.selectors import needs_review, qualifies_for_review
 
 
@@ -47,6 +48,8 @@ def review_add(*, handoff_id: Any, supervisor: User, comment: str) -> Review:
             actor=supervisor,
             data={"review": review.pk},
         )
+        # The counselor sees the review on their open case page; the navigation's count moves.
+        record_changed(handoff_id=handoff.pk)
     return review
 
 
