@@ -2,13 +2,13 @@
 
     uv run --frozen python -m bench.reports_bench [--quick]
 
-One after the other, one request at a time (a report is asked for by one supervisor, not a
-crowd), from one asyncio client against one daphne process:
+In rounds, one request at a time (a report is asked for by one supervisor, not a crowd): each
+round sends one of each, so a machine that gets busier during the run weighs on all three alike.
 
-- django hello: GET /healthz: the floor of any Django answer in this process.
+- django hello: GET /healthz from one daphne process: the floor of any Django answer in it.
 - aggregation: selectors.report_for() called in a Django process of its own against the same
   database: the SQL the report needs, with no HTTP, session or template.
-- report: GET /reports/ for the last 30 days as a signed-in supervisor.
+- report: GET /reports/ for the last 30 days as a signed-in supervisor, from the same daphne.
 
 The target: report p50 <= 2 x hello p50 + aggregation p50, all from the same run.
 
@@ -19,12 +19,15 @@ them when they are already there.
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,9 +35,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bench.common import (
+    ROOT,
     Outcome,
     Server,
-    closed_loop,
     daphne,
     ensure_database,
     machine,
@@ -158,51 +161,100 @@ def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _setup_aggregate(payload: dict[str, Any]) -> dict[str, Any]:
-    """report_for() timed `count` times after `warmup` untimed calls; the received count as a
-    check that it saw the cases."""
-    from handoff.reports import selectors  # in the set-up process only, as above
+SETUP_ACTIONS: dict[str, Callable[[Any], Any]] = {"seed": _setup_seed}
+
+
+def aggregation_main() -> int:
+    """The aggregation side of the rounds, in a Django process of its own: each line read on
+    standard input runs report_for() once and answers its seconds and the cases it saw."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from handoff.reports import selectors  # after django.setup(), in this process only
 
     period = selectors.default_period()
-    times = []
-    received = 0
-    for i in range(int(payload["warmup"]) + int(payload["count"])):
+    for _ in sys.stdin:
         started = time.perf_counter()
         report = selectors.report_for(period=period)
-        if i >= int(payload["warmup"]):
-            times.append(time.perf_counter() - started)
-        received = report.overall.received
-    return {"latencies": times, "received": received}
+        elapsed = time.perf_counter() - started
+        print(json.dumps({"seconds": elapsed, "received": report.overall.received}), flush=True)
+    return 0
 
 
-SETUP_ACTIONS: dict[str, Callable[[Any], Any]] = {
-    "seed": _setup_seed,
-    "aggregate": _setup_aggregate,
-}
+class Aggregation:
+    """The process that times report_for() when asked, one call per round."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", MODULE, "--aggregation"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.received = 0
+
+    def once(self) -> float:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the aggregation process stopped")
+        answer = json.loads(line)
+        self.received = int(answer["received"])
+        return float(answer["seconds"])
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 # --- Measurement ----------------------------------------------------------------------------
 
 
-async def get_loop(server: Server, path: str, cookie: str, settings: Settings) -> Outcome:
-    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+@dataclass
+class Rounds:
+    hello: Outcome = field(default_factory=Outcome)
+    report: Outcome = field(default_factory=Outcome)
+    aggregation: list[float] = field(default_factory=list)
+
+
+async def rounds(
+    server: Server, aggregation: Aggregation, cookie: str, settings: Settings
+) -> Rounds:
+    """Warm-up rounds, then timed ones until `requests` rounds or `seconds` passed; each round
+    one hello, one aggregation, one report, one after the other."""
+    out = Rounds()
+    headers = {"Cookie": f"sessionid={cookie}"}
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
 
-        async def send(worker: int, i: int) -> int:
+        async def get(path: str, outcome: Outcome | None, **kwargs: Any) -> None:
+            cpu = server.cpu_seconds()
+            started = time.perf_counter()
             try:
-                response = await client.get(path, headers=headers)
+                status = (await client.get(path, **kwargs)).status_code
             except httpx.HTTPError:
-                return 0
-            return response.status_code
+                status = 0
+            if outcome is not None:
+                outcome.latencies.append(time.perf_counter() - started)
+                outcome.statuses.append(status)
+                outcome.server_cpu += server.cpu_seconds() - cpu
 
-        await closed_loop(send, total=settings.warmup, concurrency=1, max_seconds=60)
-        return await closed_loop(
-            send,
-            total=settings.requests,
-            concurrency=1,
-            max_seconds=settings.seconds,
-            server=server,
-        )
+        for _ in range(settings.warmup):
+            await get("/healthz", None)
+            aggregation.once()
+            await get("/reports/", None, headers=headers)
+        deadline = time.perf_counter() + settings.seconds
+        while len(out.aggregation) < settings.requests and time.perf_counter() < deadline:
+            await get("/healthz", out.hello)
+            out.aggregation.append(aggregation.once())
+            await get("/reports/", out.report, headers=headers)
+    return out
 
 
 def _row(name: str, latencies: Sequence[float], errors: int, cpu_ms: str) -> list[str]:
@@ -230,9 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = standard_arguments(__doc__.splitlines()[0] if __doc__ else "reports benchmark")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--cases", type=int, help="cases in the database (100,000)")
+    parser.add_argument("--aggregation", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.setup:
         return setup_main(SETUP_ACTIONS, args.setup)
+    if args.aggregation:
+        return aggregation_main()
     settings = (
         Settings(args.cases or 100_000, 3, 20, 30.0)
         if args.quick
@@ -251,16 +306,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         + (f" (inserted in {seeded['seeded_seconds']} s)" if seeded["seeded_seconds"] else "")
     )
     print(
-        f"load: one client, one request at a time; {settings.warmup} warm-up then "
-        f"{settings.requests} requests per scenario"
+        f"load: one client, one request at a time, in rounds of hello, aggregation, report; "
+        f"{settings.warmup} warm-up rounds then {settings.requests}"
     )
-    aggregate = run_setup(
-        MODULE, "aggregate", {"warmup": settings.warmup, "count": settings.requests}, env
-    )
-    with daphne("config.asgi:application", name="console", env=env) as console:
-        hello = asyncio.run(get_loop(console, "/healthz", "", settings))
-        report = asyncio.run(get_loop(console, "/reports/", seeded["cookie"], settings))
-        log = console.log_path
+    aggregation = Aggregation(env)
+    try:
+        with daphne("config.asgi:application", name="console", env=env) as console:
+            measured = asyncio.run(rounds(console, aggregation, seeded["cookie"], settings))
+            log = console.log_path
+    finally:
+        aggregation.close()
+    hello, report = measured.hello, measured.report
+    aggregate = {"latencies": measured.aggregation, "received": aggregation.received}
 
     def cpu(o: Outcome) -> str:
         return f"{o.server_cpu * 1000 / max(o.count, 1):.1f}"
