@@ -328,3 +328,16 @@ CELERY_BEAT_SCHEDULE["emergency-confirmations-overdue"] = {
 }
 CELERY_BEAT_SCHEDULE["follow-ups-remind"] = {"task": "handoff.follow_ups_remind", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {"task": "handoff.callbacks_sweep", "schedule": 10.0}
+
+# --- Audit log ------------------------------------------------------------------------------
+# "kid:secret" pairs, newest first: the key of the event log's hash chains (handoff.chain). New
+# links use the first, any verifies. Unset: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS).
+# Keep it out of the database's reach: whoever holds it and the database can rewrite the log.
+AUDIT_CHAIN_KEYS = env_list("AUDIT_CHAIN_KEYS")
+# How often the chains' heads are signed in a checkpoint: events cut from a chain's end after
+# its last checkpoint are not detected.
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "handoff.audit_checkpoint",
+    "schedule": float(AUDIT_CHECKPOINT_SECONDS),
+}

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 
 from handoff import health
+from handoff.audit import views as audit_views
 from handoff.cases import views as case_views
 from handoff.followups import views as follow_up_views
 from handoff.history import views as history_views
@@ -79,6 +80,7 @@ urlpatterns = [
         name="reports-platform-csv",
     ),
     path("cases/", history_views.case_history_list, name="case-history"),
+    path("audit/", audit_views.audit_list, name="audit"),
     path("cases/<uuid:handoff_id>/review", review_views.review_sign, name="case-review"),
     path("reviews/", review_views.review_list, name="reviews"),
     path("follow-ups/", follow_up_views.follow_up_list, name="follow-ups"),

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from counselors.models import PresenceConnection, Role, User
+from handoff.events import events_record
 from handoff.models import (
     Alert,
     AlertKind,
@@ -133,9 +134,11 @@ def _floor_counts(platform_factory: Any, sizes: tuple[int, ...]) -> dict[int, in
         Alert.objects.bulk_create(
             Alert(handoff=c, kind=AlertKind.TARGET_MISSED, text="Target missed") for c in cases[::5]
         )
-        HandoffEvent.objects.bulk_create(
-            HandoffEvent(handoff_id=c.pk, platform=c.platform, kind=EventKind.RECEIVED)
-            for c in cases
+        events_record(
+            [
+                HandoffEvent(handoff_id=c.pk, platform=c.platform, kind=EventKind.RECEIVED)
+                for c in cases
+            ]
         )
         counts[size] = _count(client, "/floor/")
         html = client.get("/floor/").content.decode()
@@ -170,14 +173,16 @@ def test_case_history_reads_the_same_queries_for_10_or_1000_cases(
         done = size
         # The counselor also acted on the other counselor's cases now and then: those are in
         # their history through the events.
-        HandoffEvent.objects.bulk_create(
-            HandoffEvent(
-                handoff_id=c.pk,
-                platform=c.platform,
-                actor=floor.counselors[0],
-                kind=EventKind.NOTE_ADDED,
-            )
-            for c in cases[1::20]
+        events_record(
+            [
+                HandoffEvent(
+                    handoff_id=c.pk,
+                    platform=c.platform,
+                    actor=floor.counselors[0],
+                    kind=EventKind.NOTE_ADDED,
+                )
+                for c in cases[1::20]
+            ]
         )
         for query in ("", "?status=closed", "?page=2"):
             counts[(size, query)] = _count(client, f"/cases/{query}")
@@ -214,3 +219,39 @@ def test_reviews_read_the_same_queries_for_10_or_1000_cases(platform_factory: An
     html = client.get("/reviews/").content.decode()
     assert html.count('data-testid="review-row"') == 50  # a page of the thousand
     _flat(counts, "/reviews/")
+
+
+def test_audit_reads_the_same_queries_for_10_or_1000_events(platform_factory: Any) -> None:
+    """Every filter at once and none: a page of 50 events, each with its person and platform,
+    and the read's own event, in the same queries whatever the log holds."""
+    floor = Floor(platform_factory)
+    client = signed_in(floor.supervisor)
+    # The first read ever starts the console's own chain (one query more, once).
+    client.get("/audit/")
+    counts = {}
+    done = 0
+    cases: list[Handoff] = []
+    for size in SIZES:
+        cases += floor.add(size - done, closed_case)
+        events_record(
+            [
+                HandoffEvent(
+                    handoff_id=c.pk,
+                    platform=c.platform,
+                    actor=floor.counselors[i % 2],
+                    kind=EventKind.NOTE_ADDED,
+                )
+                for i, c in enumerate(cases[done:size])
+            ]
+        )
+        done = size
+        person = floor.counselors[0].pk
+        today = timezone.localdate().isoformat()
+        for query in (
+            "",
+            f"?person={person}&kind=note_added&period_from={today}&period_to={today}",
+            "?page=2",
+        ):
+            counts[(size, query)] = _count(client, f"/audit/{query}")
+    for query in {q for _, q in counts}:
+        _flat({s: counts[(s, query)] for s in SIZES}, f"/audit/{query}")

@@ -22,6 +22,7 @@ from handoff.access import (
     is_supervisor,
     personal_view,
 )
+from handoff.audit.selectors import audit_rows, case_trace
 from handoff.cases import forms as case_forms
 from handoff.dbtypes import is_unreadable
 from handoff.decorators import staff_required
@@ -133,6 +134,9 @@ def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
         "help_waiting": handoff.help_requests.filter(answered_at__isnull=True).first(),
         "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
     }
+    if context["is_supervisor"]:
+        events, context["trace_total"] = case_trace(handoff.id)
+        context["trace"] = audit_rows(events)
     for form_class in CASE_PAGE_BLANK_FORMS:
         context[FORM_NAMES[form_class]] = form_class()
     return context

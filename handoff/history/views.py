@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from counselors.models import Role, User
 from handoff.access import is_supervisor
 from handoff.decorators import staff_required
+from handoff.filters import valid_filters
 from handoff.history.selectors import HistoryFilter, case_history
 from handoff.models import Outcome, Platform, Status, Tier
 from handoff.types import StaffRequest
@@ -58,22 +59,7 @@ class HistoryForm(forms.Form):
 
     def filters(self) -> tuple[HistoryFilter, list[str]]:
         """The valid parameters as a filter; each invalid one is left out and named."""
-        self.is_valid()
-        ignored = []
-        values: dict[str, Any] = {}
-        for name, field in self.fields.items():
-            if name in self.errors:
-                ignored.append(
-                    f"{field.label or name.title()}: {' '.join(str(e) for e in self.errors[name])}"
-                )
-                continue
-            value = self.cleaned_data.get(name)
-            if value not in (None, ""):
-                values[name] = value
-        start, end = values.get("period_from"), values.get("period_to")
-        if start and end and start > end:
-            ignored.append("Period: the start is after the end, so the period was left out.")
-            values.pop("period_from"), values.pop("period_to")
+        values, ignored = valid_filters(self)
         return HistoryFilter(**values), ignored
 
 

@@ -1,7 +1,7 @@
 """The handoff app's models, one module per subsystem. Importing this package registers them all;
 `from handoff.models import X` is the way to reach any of them."""
 
-from handoff.models.audit import EventKind, HandoffEvent
+from handoff.models.audit import AuditCheckpoint, EventChainHead, EventKind, HandoffEvent
 from handoff.models.callbacks import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
 from handoff.models.case import (
     OPEN_STATUSES,
@@ -47,6 +47,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "Amendment",
+    "AuditCheckpoint",
     "Callback",
     "CallbackAttempt",
     "CallbackEvent",
@@ -60,6 +61,7 @@ __all__ = [
     "EmergencyCall",
     "EmergencyCenter",
     "EmergencyCenterPostalCode",
+    "EventChainHead",
     "EventKind",
     "FollowUp",
     "Handoff",

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from handoff.events import event_build, event_record
+from handoff.events import event_build, event_record, events_record
 from handoff.jobs import CaseRun
 from handoff.models import (
     OPEN_STATUSES,
@@ -275,7 +275,7 @@ def _store(built: dict[Any, Summary], versions: dict[Any, int]) -> dict[Any, Han
         # these versions exists; should one ever, it stands, and the batch is not lost for it.
         HandoffSummary.objects.bulk_create(stored.values(), ignore_conflicts=True)
         Handoff.objects.bulk_update(updated, _SUMMARY_FIELDS)
-        HandoffEvent.objects.bulk_create(events)
+        events_record(events)
         cases_changed_on_commit(changes)
     return stored
 
