@@ -2,6 +2,7 @@
 database, not a read-then-write, decides who owns a case."""
 
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +35,7 @@ from handoff.queue.notify import (
 HANDOVER_NOTE_MAX = 2000
 
 
-def record_changed(*, handoff_id: object) -> None:
+def record_changed(*, handoff_id: UUID | str) -> None:
     """Something on a case's record changed that does not move it in the queue (a review, a
     follow-up step on a closed case): in the caller's transaction its version moves, so its open
     pages fetch it again after commit, and the floor redraws."""
