@@ -328,3 +328,10 @@ CELERY_BEAT_SCHEDULE["emergency-confirmations-overdue"] = {
 }
 CELERY_BEAT_SCHEDULE["follow-ups-remind"] = {"task": "handoff.follow_ups_remind", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["callbacks-sweep"] = {"task": "handoff.callbacks_sweep", "schedule": 10.0}
+
+# --- Retention ------------------------------------------------------------------------------
+# Once a day the personal content of every case that ended (closed or withdrawn) more than its
+# platform's retention_days ago is erased (handoff.retention), this many cases per batch;
+# `manage.py purge` does the same on demand.
+RETENTION_PURGE_BATCH = env_int("RETENTION_PURGE_BATCH", default=200)
+CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "handoff.retention_purge", "schedule": 86400.0}

@@ -47,6 +47,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP_NOT_REACHED = "follow_up_not_reached", "Follow-up: not reached"
     FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
     CLOSED = "closed", "Closed"
+    ERASED = "erased", "Personal data erased"
 
 
 class HandoffEvent(models.Model):
