@@ -341,3 +341,10 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "handoff.audit_checkpoint",
     "schedule": float(AUDIT_CHECKPOINT_SECONDS),
 }
+
+# --- Retention ------------------------------------------------------------------------------
+# Once a day the personal content of every case that ended (closed or withdrawn) more than its
+# platform's retention_days ago is erased (handoff.retention), this many cases per batch;
+# `manage.py purge` does the same on demand.
+RETENTION_PURGE_BATCH = env_int("RETENTION_PURGE_BATCH", default=200)
+CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "handoff.retention_purge", "schedule": 86400.0}

@@ -56,6 +56,7 @@ urlpatterns = [
     ),
     path("cases/<uuid:handoff_id>/amend", case_views.amend, name="case-amend"),
     path("cases/<uuid:handoff_id>/export", case_views.export, name="case-export"),
+    path("cases/<uuid:handoff_id>/erase", case_views.erase, name="case-erase"),
     path("cases/<uuid:handoff_id>/help", supervision_views.help_ask, name="case-help"),
     path("floor/", supervision_views.floor_page, name="floor"),
     path(

@@ -287,6 +287,12 @@ TABLE: dict[str, Row] = {
         closed, post=supervisors(302), data=lambda w: {"reason": "Typo.", "text": "Corrected."}
     ),
     "case-review": Row(closed, post=supervisors(302), data=lambda w: {"comment": "Looked at."}),
+    # The other counselor's closed case: no open follow-up holds its erasure back.
+    "case-erase": Row(
+        lambda w: {"handoff_id": w.others_closed},
+        post=supervisors(302),
+        data=lambda w: {"reason": "The person asked for it."},
+    ),
     "reviews": Row(get=supervisors(200)),
     "floor": Row(get=supervisors(200)),
     "floor-alert-ack": Row(lambda w: {"alert_id": w.alert.pk}, post=supervisors(302)),
@@ -332,6 +338,7 @@ SUPERVISOR_URLS = (
     "reviews",
     "case-review",
     "case-amend",
+    "case-erase",
     "reports",
     "reports-csv",
     "reports-platform-csv",
@@ -444,6 +451,7 @@ def test_a_counselor_refused_a_supervisor_action_changes_nothing(
         },
         reverse("case-review", kwargs={"handoff_id": w.closed}): {"comment": "Signed."},
         reverse("case-amend", kwargs={"handoff_id": w.closed}): {"reason": "x", "text": "y"},
+        reverse("case-erase", kwargs={"handoff_id": w.others_closed}): {"reason": "Asked."},
     }
     for url, data in posts.items():
         assert client.post(url, data).status_code == 403, url
@@ -453,6 +461,7 @@ def test_a_counselor_refused_a_supervisor_action_changes_nothing(
     assert w.help.answered_at is None
     assert Handoff.objects.get(pk=w.case).claimed_by == w.holder
     assert not Review.objects.exists()
+    assert Handoff.objects.get(pk=w.others_closed).purged_at is None
     # Only the refusals themselves were recorded.
     assert HandoffEvent.objects.exclude(kind="access_refused").count() == events
 

@@ -2,7 +2,9 @@
 
 The attempt is claimed with a conditional UPDATE before anything is sent, so two workers that
 pick up the same callback never send the same attempt twice. Logs carry ids, never the payload:
-a `handoff.message` body holds a counselor's words to the person.
+a `handoff.message` body holds a counselor's words to the person. Those words are not in the
+outbox: they are read from the encrypted transcript line that relays them as each attempt is
+made, so erasing that line (handoff.retention) leaves nothing of them to send or keep.
 """
 
 import json
@@ -22,7 +24,14 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
-from handoff.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus, Handoff
+from handoff.models import (
+    Callback,
+    CallbackAttempt,
+    CallbackEvent,
+    CallbackStatus,
+    Handoff,
+    TranscriptMessage,
+)
 from handoff.signing import sign_headers
 
 logger = logging.getLogger(__name__)
@@ -91,9 +100,24 @@ def _claim(callback_id: str) -> Callback | None:
     return Callback.objects.select_related("platform").get(pk=callback_id)
 
 
-def _post(callback: Callback) -> tuple[int | None, str]:
+def callback_body(callback: Callback) -> bytes | None:
+    """What is sent: the stored payload and, for a relayed message, the words of the transcript
+    line that relays it. None when those words are gone (erased): nothing to send."""
+    payload = callback.payload
+    if callback.event == CallbackEvent.MESSAGE:
+        text = (
+            TranscriptMessage.objects.filter(callback=callback)
+            .values_list("text", flat=True)
+            .first()
+        )
+        if not text:
+            return None
+        payload = {**payload, "data": {**payload["data"], "text": text}}
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _post(callback: Callback, body: bytes) -> tuple[int | None, str]:
     """POST the signed body to the platform's configured URL: (status code, error)."""
-    body = json.dumps(callback.payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = sign_headers(
         secret=callback.platform.outbound_secret, msg_id=callback.webhook_id, body=body
     )
@@ -128,9 +152,19 @@ def callback_attempt(callback_id: str) -> AttemptResult:
             _settled(callback, updated)
         logger.info("callback %s: platform has no callback URL", callback.pk)
         return AttemptResult(AttemptOutcome.NO_URL)
+    body = callback_body(callback)
+    if body is None:
+        # The relayed words were erased with the case's content: there is nothing to send.
+        with transaction.atomic():
+            updated = Callback.objects.filter(pk=callback.pk, status=CallbackStatus.PENDING).update(
+                status=CallbackStatus.EXPIRED
+            )
+            _settled(callback, updated)
+        logger.info("callback %s: its message was erased", callback.pk)
+        return AttemptResult(AttemptOutcome.EXPIRED)
 
     started = time.monotonic()
-    status_code, error = _post(callback)
+    status_code, error = _post(callback, body)
     duration_ms = int((time.monotonic() - started) * 1000)
     now = timezone.now()
     number = callback.attempts

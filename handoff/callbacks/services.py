@@ -10,10 +10,10 @@ from handoff.callbacks.tasks import callback_dispatch
 from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff, platform_status
 
 
-def callback_payload(
-    *, handoff: Handoff, event: CallbackEvent, text: str | None = None
-) -> dict[str, object]:
-    """A Standard Webhooks body: the case's id, external id, status and time; nothing clinical."""
+def callback_payload(*, handoff: Handoff, event: CallbackEvent) -> dict[str, object]:
+    """A Standard Webhooks body: the case's id, external id, status and time; nothing clinical.
+    A `handoff.message` gets its text when it is sent (handoff.callbacks.sender), from the
+    encrypted transcript line that relays it: the outbox never holds the words."""
     now = timezone.now()
     data: dict[str, object] = {
         "id": str(handoff.id),
@@ -21,26 +21,23 @@ def callback_payload(
         "status": platform_status(handoff.status),
         "at": now.isoformat().replace("+00:00", "Z"),
     }
-    if text is not None:
-        # handoff.message only: the counselor's words for the person, relayed by the platform.
-        data["text"] = text
     return {"type": str(event), "timestamp": data["at"], "data": data}
 
 
-def callback_enqueue(
-    *, handoff: Handoff, event: CallbackEvent, text: str | None = None
-) -> Callback:
+def callback_enqueue(*, handoff: Handoff, event: CallbackEvent) -> Callback:
     """Record a callback in the caller's transaction and have it sent once that commits.
 
     Nothing is sent from the caller's request: a dead platform never slows a counselor. If the
-    broker is down the row stays pending and the sweeper sends it.
+    broker is down the row stays pending and the sweeper sends it. A `handoff.message` callback
+    is sent with the text of the transcript line that points at it (`TranscriptMessage.callback`),
+    which the caller writes in the same transaction.
     """
     platform = handoff.platform
     callback = Callback.objects.create(
         platform=platform,
         handoff=handoff,
         event=event,
-        payload=callback_payload(handoff=handoff, event=event, text=text),
+        payload=callback_payload(handoff=handoff, event=event),
         status=CallbackStatus.PENDING if platform.callback_url else CallbackStatus.NO_URL,
         expires_at=timezone.now() + timedelta(hours=settings.CALLBACK_EXPIRY_HOURS),
     )

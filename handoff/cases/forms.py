@@ -193,3 +193,11 @@ class ConfirmForm(forms.Form):
 class AmendmentForm(forms.Form):
     reason = forms.CharField(max_length=500)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Correction")
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why erase now (no personal details: the reason is kept)",
+    )

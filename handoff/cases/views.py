@@ -32,6 +32,7 @@ from handoff.dispositions.script import call_script, latest_summary
 from handoff.events import event_record, refusal_record, view_record_shared
 from handoff.models import EventKind, Handoff, Note, Status
 from handoff.queue.selectors import colleagues_for_transfer
+from handoff.retention import services as retention
 from handoff.reviews.selectors import needs_review
 from handoff.summary.services import evidence_seqs
 from handoff.types import StaffRequest
@@ -50,6 +51,7 @@ FORM_NAMES: dict[type[forms.Form], str] = {
     case_forms.ConfirmForm: "confirm_form",
     case_forms.AmendmentForm: "amend_form",
     case_forms.EmergencyCallForm: "call_form",
+    case_forms.EraseForm: "erase_form",
 }
 # The case page's forms that start empty (the assessment form starts from the case).
 CASE_PAGE_BLANK_FORMS = (
@@ -61,6 +63,7 @@ CASE_PAGE_BLANK_FORMS = (
     case_forms.DispatchUpdateForm,
     case_forms.ConfirmForm,
     case_forms.AmendmentForm,
+    case_forms.EraseForm,
 )
 
 
@@ -131,6 +134,12 @@ def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
         "reviews": list(handoff.reviews.select_related("supervisor")),
         "review_due": is_supervisor(request.user) and needs_review(handoff),
         "handovers": list(handoff.handovers.select_related("by", "from_user", "to_user")),
+        "releases": [r for r in handoff.releases.select_related("by") if r.reason],
+        "can_erase": (
+            is_supervisor(request.user)
+            and handoff.purged_at is None
+            and handoff.status in retention.ENDED_STATUSES
+        ),
         "help_waiting": handoff.help_requests.filter(answered_at__isnull=True).first(),
         "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
     }
@@ -270,7 +279,7 @@ def _action(
     if form.is_valid():
         try:
             do(form.cleaned_data, handoff)
-        except services.Refused as exc:
+        except (services.Refused, retention.Refused) as exc:
             for field, message in exc.errors.items():
                 form.add_error(field if field in form.fields else None, message)
         else:
@@ -489,8 +498,8 @@ def emergency_confirm(request: StaffRequest, handoff_id: UUID, call_id: int) -> 
     )
 
 
-def _may_amend(user: User, handoff: Handoff) -> bool:
-    # A closed case is no one's to act on; supervisors append amendments to it.
+def _supervisor_only(user: User, handoff: Handoff) -> bool:
+    # A closed case is no one's to act on; supervisors append amendments to it, or erase it.
     return is_supervisor(user)
 
 
@@ -508,7 +517,26 @@ def amend(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
             handoff_id=h.id, supervisor=request.user, reason=d["reason"], text=d["text"]
         ),
         anchor="#amendments",
-        allowed=_may_amend,
+        allowed=_supervisor_only,
+    )
+
+
+@require_POST
+@staff_required
+def erase(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    """A supervisor erases an ended case's personal data now, with a reason (kept encrypted)."""
+    handoff = _case_or_404(handoff_id)
+    if not is_supervisor(request.user):
+        return _refused_page(request, handoff)
+    return _action(
+        request,
+        handoff_id,
+        case_forms.EraseForm(request.POST),
+        lambda d, h: retention.case_erase(
+            handoff_id=h.id, supervisor=request.user, reason=d["reason"]
+        ),
+        anchor="#erased",
+        allowed=_supervisor_only,
     )
 
 

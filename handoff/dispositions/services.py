@@ -224,7 +224,8 @@ def relay_message_send(*, handoff_id: Any, counselor: User, text: str) -> Transc
     with transaction.atomic():
         handoff = _locked(handoff_id, counselor)
         last = handoff.messages.order_by("-seq").values_list("seq", flat=True).first()
-        callback = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE, text=text)
+        # The callback carries the words from this line when it is sent: one encrypted copy.
+        callback = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE)
         message = TranscriptMessage.objects.create(
             handoff=handoff,
             seq=(last if last is not None else -1) + 1,
@@ -383,7 +384,7 @@ def dispatch_request(
 ) -> MobileCrisisDispatch:
     if team is not None and not team.active:
         raise Refused({"team": "That team is not in the directory."})
-    name = team.name if team else team_name.strip()
+    name = team.name if team else team_name.strip()[:200]
     if not name:
         raise Refused({"team": "Choose a team, or name one that is not in the directory."})
     _not_future(requested_at, "requested_at")
@@ -409,7 +410,8 @@ def dispatch_request(
             handoff=handoff,
             kind=EventKind.MOBILE_CRISIS_REQUESTED,
             actor=counselor,
-            data={"dispatch": dispatch.pk, "team": name},
+            # The team's name is on the request's row (encrypted: a typed one may say anything).
+            data={"dispatch": dispatch.pk, "from_directory": team is not None},
         )
         _changed(handoff)
     return dispatch
@@ -569,6 +571,7 @@ def emergency_call_record(
             person_consented=record.person_consented,
             no_consent_reason="" if record.person_consented else record.no_consent_reason,
             supervisor_consulted=consulted,
+            suggested_center=suggested,
         )
         handoff.status = Status.AWAITING_CONFIRMATION
         handoff.save(update_fields=["status", "updated_at"])
@@ -576,20 +579,12 @@ def emergency_call_record(
             handoff=handoff,
             kind=EventKind.EMERGENCY_CALL_RECORDED,
             actor=counselor,
+            # The centers called and suggested are on the call's row: they say where the
+            # person is, which the log, never erased, must not.
             data={
                 "call": call.pk,
-                "center": call.center_name,
-                "number": call.center_number,
                 "from_directory": center is not None,
-                "suggested": (
-                    {
-                        "center": suggested.pk,
-                        "name": suggested.name,
-                        "number": suggested.emergency_line,
-                    }
-                    if suggested
-                    else None
-                ),
+                "suggested": suggested is not None,
                 "overridden": suggested is not None and center != suggested,
                 "person_consented": record.person_consented,
                 "supervisor_consulted": consulted.pk if consulted else None,
@@ -729,6 +724,8 @@ def amendment_add(*, handoff_id: Any, supervisor: User, reason: str, text: str) 
             raise Refused("No such case.")
         if handoff.status != Status.CLOSED:
             raise Refused("Only a closed case is amended; an open one is edited by its counselor.")
+        if handoff.purged_at is not None:
+            raise Refused("This case's personal data was erased: nothing is added to it.")
         amendment = Amendment.objects.create(
             handoff=handoff, supervisor=supervisor, reason=reason.strip()[:500], text=text.strip()
         )

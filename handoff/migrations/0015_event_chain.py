@@ -146,7 +146,7 @@ def _unchain(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("handoff", "0013_review_queue_mark"),
+        ("handoff", "0014_encrypt_clinical_text"),
         ("counselors", "0003_user_availability"),
     ]
 
@@ -248,6 +248,7 @@ class Migration(migrations.Migration):
                     ("follow_up_done", "Follow-up done"),
                     ("closed", "Closed"),
                     ("audit_read", "Audit read"),
+                    ("erased", "Personal data erased"),
                 ],
                 max_length=32,
             ),

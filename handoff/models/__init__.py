@@ -21,7 +21,7 @@ from handoff.models.intake import WebhookDelivery
 from handoff.models.platform import Platform, PlatformSecret
 from handoff.models.reviews import Review
 from handoff.models.summary import HandoffSummary, SummaryStatus
-from handoff.models.supervision import Alert, AlertKind, Handover, HelpRequest
+from handoff.models.supervision import Alert, AlertKind, Handover, HelpRequest, Release
 from handoff.models.tier import Tier
 from handoff.models.workspace import (
     DISPATCH_FINAL,
@@ -78,6 +78,7 @@ __all__ = [
     "Outcome",
     "Platform",
     "PlatformSecret",
+    "Release",
     "Review",
     "RiskAssessment",
     "Status",

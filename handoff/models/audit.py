@@ -49,6 +49,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
     CLOSED = "closed", "Closed"
     AUDIT_READ = "audit_read", "Audit read"
+    ERASED = "erased", "Personal data erased"
 
 
 class HandoffEvent(models.Model):

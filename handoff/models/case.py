@@ -86,7 +86,8 @@ class Handoff(models.Model):
     platform_level = models.CharField(max_length=16, choices=Tier.choices)
     risk_score = models.FloatField(null=True, blank=True)
     risk_model = models.CharField(max_length=128, blank=True)
-    risk_categories = models.JSONField(default=list, blank=True)
+    # The platform's category codes for the person's risk: clinical, so encrypted.
+    risk_categories = EncryptedJSONField(default=list, blank=True)
 
     flagged_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
@@ -139,6 +140,17 @@ class Handoff(models.Model):
     # When the case entered the supervisors' review queue (handoff.reviews decides, after each
     # event that can put it there); the list and the navigation count read only these rows.
     review_queued_at = models.DateTimeField(null=True, blank=True)
+    # When its personal content was erased (handoff.retention): by the retention job, or now by
+    # a supervisor (who, and the reason they gave, encrypted). What reports count stays.
+    purged_at = models.DateTimeField(null=True, blank=True)
+    purged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    purge_reason = EncryptedTextField(blank=True, default="")
 
     class Meta:
         constraints = [
@@ -192,6 +204,18 @@ class Handoff(models.Model):
                 condition=Q(summarized_version__lt=models.F("transcript_version")),
                 name="handoff_summary_due",
             ),
+            # The retention job's work list (handoff.retention.services.cases_expired): ended
+            # cases whose content is still there, by platform and by when they ended.
+            models.Index(
+                fields=["platform", "closed_at"],
+                condition=Q(status=Status.CLOSED, purged_at__isnull=True),
+                name="handoff_retention_closed",
+            ),
+            models.Index(
+                fields=["platform", "withdrawn_at"],
+                condition=Q(status=Status.WITHDRAWN, purged_at__isnull=True),
+                name="handoff_retention_withdrawn",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -212,7 +236,7 @@ class Consent(models.Model):
     share_profile = models.BooleanField(default=False)
     share_location = models.BooleanField(default=False)
     granted_at = models.DateTimeField(null=True, blank=True)
-    statement = models.TextField(blank=True)
+    statement = EncryptedTextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"consent for {self.handoff_id}"

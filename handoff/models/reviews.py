@@ -1,5 +1,7 @@
 """A supervisor's review of a case that needs one (an emergency, a lowered tier, a withdrawal
-after claim). The first review is the sign-off; later ones append comments. None is edited."""
+after claim). The first review is the sign-off; later ones append comments. None is edited: only
+a comment's ciphertext may change, re-encrypted under a new key or erased with its case's
+content (PostgreSQL's trigger, migration 0014, allows those two and nothing else)."""
 
 from typing import Any, ClassVar
 

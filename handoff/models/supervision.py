@@ -110,3 +110,22 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"handover of {self.handoff_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Release(models.Model):
+    """A held case put back in the queue, and why: the reason is typed, so it lives here,
+    encrypted, and the event names this row."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="releases")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = EncryptedTextField(blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"release of {self.handoff_id} at {self.at:%Y-%m-%d %H:%M:%S}"

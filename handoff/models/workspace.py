@@ -73,10 +73,10 @@ class RiskAssessment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # {"confirmed": [codes], "cleared": [codes], "added": [codes]}: which machine suggestions the
     # counselor confirmed or cleared, and what they added.
-    indicators = models.JSONField(default=dict)
+    indicators = EncryptedJSONField(default=dict)
     tier = models.CharField(max_length=16)
     machine_tier = models.CharField(max_length=16, blank=True)
-    override_reason = models.CharField(max_length=500, blank=True)
+    override_reason = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["created_at", "id"]
@@ -146,14 +146,15 @@ class MobileCrisisDispatch(models.Model):
     team = models.ForeignKey(
         "handoff.MobileCrisisTeam", on_delete=models.PROTECT, null=True, blank=True
     )
-    team_name = models.CharField(max_length=200, help_text="As named when requested")
+    # Typed by hand when the team is not in the directory: encrypted like every typed text.
+    team_name = EncryptedTextField(help_text="As named when requested")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     requested_at = models.DateTimeField()
-    reference = models.CharField(max_length=100, blank=True)
+    reference = EncryptedTextField(blank=True, default="")
     status = models.CharField(
         max_length=16, choices=DispatchStatus.choices, default=DispatchStatus.REQUESTED
     )
-    result = models.TextField(blank=True)
+    result = EncryptedTextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.team_name} for {self.handoff_id}"
@@ -166,7 +167,7 @@ class MobileCrisisStatusUpdate(models.Model):
     status = models.CharField(max_length=16, choices=DispatchStatus.choices)
     at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["at", "id"]
@@ -193,13 +194,23 @@ class EmergencyCall(models.Model):
     center = models.ForeignKey(
         "handoff.EmergencyCenter", on_delete=models.PROTECT, null=True, blank=True
     )
-    # Entered by hand when the location is unknown or not covered by the directory.
-    center_name = models.CharField(max_length=200)
-    center_number = models.CharField(max_length=20)
+    # The directory's center for the person's location when the call was recorded: kept beside
+    # the center called, so an override brings a stale entry to light.
+    suggested_center = models.ForeignKey(
+        "handoff.EmergencyCenter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Entered by hand when the location is unknown or not covered by the directory. The center
+    # called says where the person is, so these are encrypted like the location.
+    center_name = EncryptedTextField()
+    center_number = EncryptedTextField()
     dialed_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
-    call_taker = models.CharField(max_length=200, blank=True)
-    incident_number = models.CharField(max_length=100, blank=True)
+    call_taker = EncryptedTextField(blank=True, default="")
+    incident_number = EncryptedTextField(blank=True, default="")
     relayed = EncryptedTextField(help_text="What was told to the call-taker.")
     person_consented = models.BooleanField()
     no_consent_reason = models.CharField(max_length=32, choices=NoConsentReason.choices, blank=True)
@@ -213,7 +224,7 @@ class EmergencyCall(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     # None until the counselor records whether emergency services reached the person.
     contact_confirmed = models.BooleanField(null=True, blank=True)
-    confirmation_note = models.CharField(max_length=500, blank=True)
+    confirmation_note = EncryptedTextField(blank=True, default="")
     confirmed_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
 
@@ -241,7 +252,7 @@ class Amendment(models.Model):
     )
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=500)
+    reason = EncryptedTextField()
     text = EncryptedTextField(help_text="The correction.")
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from handoff.models import (
     EventKind,
     Handoff,
     Handover,
+    Release,
     Status,
     Tier,
     TierSource,
@@ -33,6 +34,7 @@ from handoff.queue.notify import (
 )
 
 HANDOVER_NOTE_MAX = 2000
+RELEASE_REASON_MAX = 500
 
 
 def record_changed(*, handoff_id: UUID | str) -> None:
@@ -158,7 +160,8 @@ def _owned_for_update(*, handoff_id: str, actor: User) -> Handoff:
 
 
 def handoff_release(*, handoff_id: str, actor: User, reason: str = "") -> Handoff:
-    """Put a held case back in the queue, keeping its place by the time it first arrived."""
+    """Put a held case back in the queue, keeping its place by the time it first arrived. The
+    reason, if any, is kept encrypted on the release's row; the event names the row."""
     with transaction.atomic():
         handoff = _owned_for_update(handoff_id=handoff_id, actor=actor)
         previous = handoff.claimed_by_id
@@ -167,11 +170,17 @@ def handoff_release(*, handoff_id: str, actor: User, reason: str = "") -> Handof
         handoff.claimed_at = None
         handoff.version += 1
         handoff.save(update_fields=["status", "claimed_by", "claimed_at", "version", "updated_at"])
+        release = Release.objects.create(
+            handoff=handoff,
+            by=actor,
+            from_user_id=previous,
+            reason=reason.strip()[:RELEASE_REASON_MAX],
+        )
         event_record(
             handoff=handoff,
             kind=EventKind.RELEASED,
             actor=actor,
-            data={"from_id": previous, "reason": reason[:200]},
+            data={"from_id": previous, "release": release.pk},
         )
         case_changed_on_commit(
             handoff=handoff, owners=[previous] if previous else [], as_written=True

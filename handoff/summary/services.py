@@ -323,7 +323,7 @@ def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason
             return
         try:
             with transaction.atomic():
-                HandoffSummary.objects.create(
+                stored = HandoffSummary.objects.create(
                     handoff=handoff,
                     transcript_version=transcript_version,
                     status=SummaryStatus.UNAVAILABLE,
@@ -350,7 +350,8 @@ def summary_mark_unavailable(*, handoff_id: str, transcript_version: int, reason
         event_record(
             handoff=handoff,
             kind=EventKind.SUMMARY_FAILED,
-            data={"transcript_version": transcript_version, "reason": reason[:300]},
+            # Why is on the summary's row; the log names the row.
+            data={"transcript_version": transcript_version, "summary": stored.pk},
         )
         owners = [handoff.claimed_by_id] if handoff.claimed_by_id else []
         case_changed_on_commit(handoff=handoff, owners=owners)

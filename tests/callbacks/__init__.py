@@ -6,8 +6,16 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
+from handoff.callbacks.services import callback_enqueue
 from handoff.callbacks.tasks import callback_send_task
-from handoff.models import Callback, CallbackEvent, Platform
+from handoff.models import (
+    Callback,
+    CallbackEvent,
+    Handoff,
+    MessageRole,
+    Platform,
+    TranscriptMessage,
+)
 from tests.support.factories import PlatformWithSecrets, handoff_body, post_signed
 
 
@@ -39,3 +47,19 @@ def make_due(callback: Callback) -> None:
 def send(callback: Callback) -> str:
     """One run of the task, in this process, as a worker would run it."""
     return str(callback_send_task.apply(args=(str(callback.pk),)).get())
+
+
+def relayed(handoff: Handoff, text: str) -> Callback:
+    """A relayed message as the relay service stores it: the outbox row, and the transcript
+    line that carries its words (the callback is sent with them)."""
+    callback = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE)
+    last = handoff.messages.order_by("-seq").values_list("seq", flat=True).first()
+    TranscriptMessage.objects.create(
+        handoff=handoff,
+        seq=(last if last is not None else -1) + 1,
+        role=MessageRole.COUNSELOR,
+        text=text,
+        at=timezone.now(),
+        callback=callback,
+    )
+    return callback

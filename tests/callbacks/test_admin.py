@@ -4,9 +4,8 @@ import pytest
 from django.utils import timezone
 
 from counselors.models import Role
-from handoff.callbacks.services import callback_enqueue
 from handoff.models import CallbackAttempt, CallbackEvent, Handoff
-from tests.callbacks import callback_for, new_case, point_at
+from tests.callbacks import callback_for, new_case, point_at, relayed
 from tests.support.staff import make_staff, signed_in
 
 
@@ -38,7 +37,7 @@ def test_changelist_and_change_view_load_read_only(platform_factory) -> None:
     # A relayed message's words stay out of the admin: it shows ids and statuses only.
     handoff = Handoff.objects.select_related("platform").get(pk=case_id)
     words = "I'm calling you now, stay on the line."
-    message = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE, text=words)
+    message = relayed(handoff, words)
     page = admin.get(f"/admin/handoff/callback/{message.pk}/change/")
     assert page.status_code == 200 and "calling you now" not in page.content.decode()
 

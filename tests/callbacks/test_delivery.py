@@ -17,7 +17,7 @@ from handoff.callbacks.services import callback_enqueue
 from handoff.callbacks.tasks import callback_send_task, callbacks_sweep_task
 from handoff.models import Callback, CallbackEvent, CallbackStatus, Handoff
 from handoff.queue.services import handoff_claim
-from tests.callbacks import callback_for, make_due, new_case, point_at, send
+from tests.callbacks import callback_for, make_due, new_case, point_at, relayed, send
 from tests.support.receiver import Receiver
 from tests.support.staff import make_staff
 
@@ -29,7 +29,7 @@ def _all_four_events(p) -> dict[CallbackEvent, Callback]:
     case_id = new_case(p)
     handoff_claim(handoff_id=case_id, counselor=make_staff("casey", role=Role.COUNSELOR))
     handoff = Handoff.objects.select_related("platform").get(pk=case_id)
-    callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE, text="I'm here with you.")
+    relayed(handoff, "I'm here with you.")
     callback_enqueue(handoff=handoff, event=CallbackEvent.CLOSED)
     return {event: callback_for(case_id, event) for event in EVENTS}
 
@@ -301,7 +301,7 @@ def test_logs_carry_ids_never_the_payload(platform_factory, caplog) -> None:
         point_at(p, receiver.url)
         case_id = new_case(p)
         handoff = Handoff.objects.select_related("platform").get(pk=case_id)
-        callback = callback_enqueue(handoff=handoff, event=CallbackEvent.MESSAGE, text=words)
+        callback = relayed(handoff, words)
         with caplog.at_level(logging.DEBUG), mock.patch.object(callback_send_task, "apply_async"):
             assert send(callback) == AttemptOutcome.RETRY
             make_due(callback)

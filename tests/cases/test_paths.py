@@ -1,11 +1,13 @@
 """The three paths and the other outcomes, end to end through the real views."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from handoff.callbacks.sender import callback_body
 from handoff.models import (
     Callback,
     CallbackEvent,
@@ -300,7 +302,10 @@ def test_assessment_tier_override_needs_a_reason_and_is_recorded(world) -> None:
 def test_relay_sends_a_signed_callback_and_shows_its_status(world) -> None:
     world.client.post(f"{world.url}relay", {"text": "I'm here. Are you safe right now?"})
     callback = Callback.objects.get(handoff_id=world.case_id, event=CallbackEvent.MESSAGE)
-    assert callback.payload["data"]["text"] == "I'm here. Are you safe right now?"
+    # The outbox keeps no words; the body sent carries them, read from the encrypted line.
+    assert "text" not in callback.payload["data"]
+    sent = json.loads(callback_body(callback) or b"null")
+    assert sent["data"]["text"] == "I'm here. Are you safe right now?"
     page = world.client.get(world.url).content.decode()
     assert "I&#x27;m here. Are you safe right now?" in page
     assert 'data-testid="relay-status">' in page
