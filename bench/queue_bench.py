@@ -137,14 +137,15 @@ async def group_application(scope: Scope, receive: Receive, send: Send) -> None:
 
 def _setup_staff(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Counselor accounts through counselors.services.staff_create, each signed in once through
-    Django's session engine. Their passwords are random and never used: the fast MD5 hasher
-    stands in for the slow default only while they are created here (a session's validity does
-    not depend on the hasher)."""
-    from django.test import Client
+    Django's session engine, verified by their authenticator as the sign-in page would (the
+    tests' own helper). Their passwords are random and never used: the fast MD5 hasher stands in
+    for the slow default only while they are created here (a session's validity does not depend
+    on the hasher)."""
     from django.test.utils import override_settings
 
     from counselors.models import Role
     from counselors.services import staff_create
+    from tests.support.staff import signed_in
 
     out = []
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
@@ -155,8 +156,7 @@ def _setup_staff(payload: dict[str, Any]) -> list[dict[str, Any]]:
                 role=Role.COUNSELOR,
                 display_name=f"Bench counselor {i}",
             )
-            client = Client()
-            client.force_login(user)
+            client = signed_in(user)
             out.append({"id": user.pk, "cookie": client.cookies["sessionid"].value})
     return out
 

@@ -75,12 +75,12 @@ def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
     # first (bench.common.run_setup); the benchmark's own process never sets Django up.
     from django.contrib.auth.hashers import make_password
     from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
     from counselors.models import Role, User
     from handoff.models import Handoff, Outcome, Platform, Status, Tier, TierSource
     from handoff.platforms import platform_create
+    from tests.support.staff import signed_in
 
     wanted = int(payload["cases"])
     platforms = []
@@ -152,8 +152,7 @@ def _setup_seed(payload: dict[str, Any]) -> dict[str, Any]:
         username="bench-reports-supervisor",
         defaults={"role": Role.SUPERVISOR, "password": make_password(None)},
     )
-    client = Client()
-    client.force_login(supervisor)
+    client = signed_in(supervisor)  # verified by an authenticator, as the sign-in page does
     return {
         "cases": Handoff.objects.filter(platform__in=platforms).count(),
         "seeded_seconds": round(seeded, 1),

@@ -8,6 +8,7 @@ variable read here is listed in `.env.example` and in the README's configuration
 
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin, on a site that takes its sign-in from the console (counselors.admin_site).
+    "counselors.admin_apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +64,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "counselors",
     "handoff",
 ]
@@ -76,10 +82,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "counselors.sessions.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
     "handoff.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -101,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "handoff.navigation.nav_counts",
+                "counselors.sessions.session_context",
             ],
         },
     },
@@ -133,13 +143,6 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -162,7 +165,6 @@ HTTPS = env_bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=12 * 3600)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -203,6 +205,58 @@ def _encryption_keys() -> list[str]:
 
 # "kid:key" pairs, newest first. New data is written with the first; all are read.
 FIELD_ENCRYPTION_KEYS = _encryption_keys()
+
+# --- Sign-in: second factor, lockout, sessions ------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The lockout backend first: a locked name or address is refused before its password is tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "counselors.signin.PasswordAndCodeBackend",
+]
+# Every sign-in needs a code from the person's authenticator (or a backup code). No variable
+# turns this off: only `manage.py demo` does, for its own process, and every page then says so.
+OTP_REQUIRED = True
+OTP_TOTP_ISSUER = "Handoff Console"
+# A sign-in lasts at most this long (one shift), and ends sooner after SESSION_IDLE_MINUTES
+# without a request made by the person (counselors.sessions); the cookie ends with the browser.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", default=30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Lockout (django-axes): this many failed sign-ins for one username, or from one address, lock
+# sign-in for it for SIGNIN_LOCKOUT_MINUTES (a wrong code counts as a failure). Attempts while
+# locked are refused without extending the lock; an administrator may unlock sooner.
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Sign-ins are recorded once, as account events (counselors.events), not in axes' log as well.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "counselors.signin.client_address"
+# Never stored in axes' record of an attempt (the password always is masked).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# Proxies in front of the console that append the client's address to X-Forwarded-For; the
+# lockout counts the address the outermost of them saw. 0: the connection's own address.
+SIGNIN_TRUSTED_PROXIES = env_int("SIGNIN_TRUSTED_PROXIES", default=0)
+for _name, _value in (
+    ("SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES),
+    ("SIGNIN_FAILURE_LIMIT", AXES_FAILURE_LIMIT),
+    ("SIGNIN_LOCKOUT_MINUTES", AXES_COOLOFF_TIME.total_seconds() // 60),
+):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more, got {_value:g}")
+if SIGNIN_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("SIGNIN_TRUSTED_PROXIES must be 0 or more")
 
 # --- Redis, channels, Celery ----------------------------------------------------------------
 # redis-py caps a pool at 100 connections and raises rather than waits; a daphne process with

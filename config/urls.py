@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
 
+from counselors import views as session_views
+from counselors.signin import SignInForm
 from handoff import health
 from handoff.audit import views as audit_views
 from handoff.cases import views as case_views
@@ -13,16 +15,42 @@ from handoff.problems import problem
 from handoff.queue import views as queue_views
 from handoff.reports import views as report_views
 from handoff.reviews import views as review_views
+from handoff.staff import views as staff_views
 from handoff.supervision import views as supervision_views
 
 urlpatterns = [
     path("", queue_views.dashboard, name="dashboard"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session", session_views.session_status, name="session-status"),
+    path("accounts/session/keep", session_views.session_keep, name="session-keep"),
+    path("account/", staff_views.account, name="account"),
+    path("account/authenticator", staff_views.authenticator_start, name="account-authenticator"),
+    path(
+        "account/authenticator/confirm",
+        staff_views.authenticator_confirm,
+        name="account-authenticator-confirm",
+    ),
+    path("account/backup-codes", staff_views.backup_codes, name="account-backup-codes"),
+    path(
+        "account/sign-out-everywhere",
+        staff_views.sign_out_everywhere,
+        name="account-sign-out-everywhere",
+    ),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/<int:user_id>/sessions/end", staff_views.sessions_end, name="staff-sessions-end"),
+    path(
+        "staff/<int:user_id>/second-factor/reset",
+        staff_views.factor_reset,
+        name="staff-factor-reset",
+    ),
+    path("staff/<int:user_id>/unlock", staff_views.unlock, name="staff-unlock"),
     path("cases/<uuid:handoff_id>/", case_views.case_detail, name="case-detail"),
     path("cases/<uuid:handoff_id>/claim", queue_views.claim, name="case-claim"),
     path("cases/<uuid:handoff_id>/release", queue_views.release, name="case-release"),

@@ -6,6 +6,7 @@ class CounselorsConfig(AppConfig):
     verbose_name = "Counselors and staff"
 
     def ready(self) -> None:
-        # Connects the receiver that shuts a deactivated account out. Not at the top: it
-        # imports the models, which Django allows only once the app registry is ready.
-        from counselors import accounts  # noqa: F401
+        # Connects the receivers that shut a deactivated account out and that record and
+        # answer sign-ins. Not at the top: they import the models, which Django allows only
+        # once the app registry is ready.
+        from counselors import accounts, sessions, signin  # noqa: F401

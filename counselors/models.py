@@ -1,7 +1,8 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -75,3 +76,59 @@ class PresenceConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} via {self.channel_name}"
+
+
+class AccountEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in refused"
+    LOCKED = "locked", "Sign-in locked"
+    UNLOCKED = "unlocked", "Sign-in unlocked"
+    SIGNED_OUT = "signed_out", "Signed out"
+    SESSION_EXPIRED = "session_expired", "Session ended (idle or past its length)"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", "Signed out everywhere"
+    SESSIONS_ENDED = "sessions_ended", "Sessions ended by a supervisor or an administrator"
+    DEACTIVATED = "deactivated", "Deactivated"
+    FACTOR_ENROLLED = "factor_enrolled", "Authenticator set up"
+    FACTOR_RESET = "factor_reset", "Second factor reset"
+    BACKUP_CODES_ISSUED = "backup_codes_issued", "Backup codes issued"
+    BACKUP_CODE_USED = "backup_code_used", "Backup code used"
+
+
+class AccountEvent(models.Model):
+    """The append-only record of what happened to staff accounts: sign-ins and refusals,
+    lockouts, second-factor changes, sessions ended.
+
+    It keeps account ids rather than foreign keys so the record outlives an account. It holds no
+    password, code or typed text: a refused name that matches no account is kept only as a keyed
+    digest (counselors.signin.username_digest); `detail` is one of a few fixed words.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=32, choices=AccountEventKind.choices)
+    # The account concerned, when there is one.
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Who did it, when not the account itself (a supervisor, an administrator).
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    username_digest = models.CharField(max_length=32, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AccountEventKind.values),
+                name="account_event_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} user={self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("AccountEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("AccountEvent is append-only")

@@ -26,6 +26,20 @@ def is_supervisor(user: User | AnonymousUser) -> bool:
     return is_staff_member(user) and getattr(user, "role", None) in SUPERVISOR_ROLES
 
 
+def can_manage_account(actor: User | AnonymousUser, person: User) -> bool:
+    """End a person's sessions or reset their second factor: supervisors for counselors and
+    supervisors, administrators for anyone (a supervisor must not be able to take over an
+    administrator's account by resetting its factor)."""
+    if not is_supervisor(actor):
+        return False
+    return getattr(actor, "role", None) == Role.ADMIN or person.role != Role.ADMIN
+
+
+def can_unlock_sign_in(actor: User | AnonymousUser) -> bool:
+    """Lift a sign-in lockout before it ends: administrators."""
+    return is_staff_member(actor) and getattr(actor, "role", None) == Role.ADMIN
+
+
 def can_view_case(user: User | AnonymousUser, handoff: Handoff) -> bool:
     """Any counselor may read a waiting case before claiming it; once claimed, only its holder
     and supervisors. A closed case keeps the counselor who closed it as its holder, and opens

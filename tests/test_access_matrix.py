@@ -41,7 +41,7 @@ from handoff.models import (
     Status,
 )
 from tests.support.factories import handoff_body, post_signed
-from tests.support.staff import make_staff
+from tests.support.staff import make_staff, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -133,12 +133,12 @@ class World:
     @staticmethod
     def _claim(user: User, case_id: str) -> None:
         client = Client()
-        client.force_login(user)
+        verified_login(client, user)
         assert client.post(f"/cases/{case_id}/claim").status_code == 302
 
     def _post(self, url: str, data: dict[str, Any]) -> None:
         client = Client()
-        client.force_login(self.holder)
+        verified_login(client, self.holder)
         response = client.post(url, data)
         assert response.status_code == 302, (url, response.status_code, _said(response))
 
@@ -153,7 +153,7 @@ class World:
         client = Client(raise_request_exception=False)
         user = self.user(role)
         if user is not None:
-            client.force_login(user)
+            verified_login(client, user)
         return client
 
 
@@ -306,6 +306,20 @@ TABLE: dict[str, Row] = {
     "reports-csv": Row(get=supervisors(200)),
     "reports-platform-csv": Row(lambda w: {"slug": w.platform.slug}, get=supervisors(200)),
     "audit": Row(get=supervisors(200)),
+    # --- sign-in and sessions: everyone's own, and the supervisors' staff page ----------------
+    # The expiry warning's status, and its "stay signed in": anyone (signed out: says so).
+    "session-status": Row(get=PUBLIC),
+    "session-keep": Row(post=PUBLIC),
+    "account": Row(get=each(200)),
+    # Without the password and a code, nothing changes (400).
+    "account-authenticator": Row(post=each(400)),
+    "account-authenticator-confirm": Row(post=each(400), data=lambda w: {"new_token": "123456"}),
+    "account-backup-codes": Row(post=each(400)),
+    "account-sign-out-everywhere": Row(post=each(302)),
+    "staff": Row(get=supervisors(200)),
+    "staff-sessions-end": Row(lambda w: {"user_id": w.other.pk}, post=supervisors(200)),
+    "staff-factor-reset": Row(lambda w: {"user_id": w.other.pk}, post=supervisors(200)),
+    "staff-unlock": Row(lambda w: {"user_id": w.other.pk}, post=each(403, admin=200)),
     # --- everyone's own ----------------------------------------------------------------------
     "availability": Row(post=each(302), data=lambda w: {"availability": "away"}),
     "case-history": Row(get=each(200)),
@@ -343,6 +357,10 @@ SUPERVISOR_URLS = (
     "reports-csv",
     "reports-platform-csv",
     "audit",
+    "staff",
+    "staff-sessions-end",
+    "staff-factor-reset",
+    "staff-unlock",
 )
 
 

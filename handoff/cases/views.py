@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from counselors.models import User
+from counselors.sessions import background
 from handoff.access import (
     can_act_on_case,
     can_export_case,
@@ -203,6 +204,7 @@ def _has_unreadable_times(context: dict[str, Any]) -> bool:
 
 @require_GET
 @staff_required
+@background  # the page asks by itself: not the person being active
 def case_live(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
     """The parts of the case page that change while it is open (for the live refresh)."""
     handoff = _case_or_404(handoff_id)

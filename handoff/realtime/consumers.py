@@ -17,9 +17,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
-from counselors.accounts import account_group
+from counselors.accounts import account_group, session_group
 from counselors.models import Door, User
 from counselors.presence import presence_leave, presence_touch
+from counselors.sessions import session_is_live
 from handoff.access import can_view_case, is_staff_member, is_supervisor
 from handoff.events import refusal_record
 from handoff.models import Handoff
@@ -112,6 +113,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 class QueueConsumer(LiveConsumer):
     user: User
     joined: list[str]
+    session_key: str | None
 
     def __init__(self, *, dashboard: Dashboard) -> None:
         super().__init__()
@@ -123,11 +125,13 @@ class QueueConsumer(LiveConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.session_key = _session_key(self.scope)
         # Accept first: the handshake must finish within daphne's connect timeout even when a
         # shift's worth of dashboards connect at once. Nothing is missed: the snapshot is taken
-        # after joining the groups.
+        # after joining the groups. Whether the session is still good (not idle, verified) is
+        # read with the snapshot, in the same trip to the database thread.
         await self.accept()
-        self.joined = [QUEUE_GROUP, user_group(user.pk), account_group(user.pk)]
+        self.joined = [QUEUE_GROUP, user_group(user.pk), *_account_groups(self.scope, user)]
         if is_supervisor(user):
             self.joined.append(SUPERVISORS_GROUP)
         restarts.watch(self)
@@ -140,6 +144,9 @@ class QueueConsumer(LiveConsumer):
             # Nothing would reach this socket: say so, and let the browser try again later.
             await self.send(text_data=UPDATES_DELAYED)
             await self.close(code=CLOSE_LAYER_DOWN)
+            return
+        except AccountClosed:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         for text in texts:
             await self.send(text_data=text)
@@ -197,15 +204,18 @@ class QueueConsumer(LiveConsumer):
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
     def _beat(self) -> tuple[bool, int]:
-        # The close message of a deactivation is lost if the channel layer was down then.
-        _check_active(self.user.pk)
+        # The close message of a deactivation or a sign-out is lost if the channel layer was
+        # down then; an idle session ends with no message at all.
+        _check_signed_in(self.user.pk, self.session_key)
         return presence_touch(user=self.user, channel_name=self.channel_name), current_seq()
 
     def _resync_texts(self) -> list[str]:
-        _check_active(self.user.pk)
+        _check_signed_in(self.user.pk, self.session_key)
         return self._snapshot_texts()
 
     def _arrive(self) -> tuple[list[str], bool]:
+        if not session_is_live(self.session_key, user_id=self.user.pk):
+            raise AccountClosed
         texts = self._snapshot_texts()
         # An arrival always asks for a presence broadcast (one per second per process at
         # most), so whether the user was already online elsewhere need not be read.
@@ -234,6 +244,7 @@ class FloorConsumer(LiveConsumer):
     and then, so a dropped push is healed)."""
 
     user: User
+    session_key: str | None
 
     def __init__(
         self,
@@ -246,15 +257,16 @@ class FloorConsumer(LiveConsumer):
         self.presence_changed = presence_changed
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not is_staff_member(user):
+        user = await _signed_in_staff(self.scope)
+        if user is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if not is_supervisor(user):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
-        self.joined = [FLOOR_GROUP, account_group(user.pk)]
+        self.session_key = _session_key(self.scope)
+        self.joined = [FLOOR_GROUP, *_account_groups(self.scope, user)]
         await self.accept()
         restarts.watch(self)
         try:
@@ -288,7 +300,7 @@ class FloorConsumer(LiveConsumer):
             presence_changed_soon(self.presence_changed)
 
     def _texts(self) -> tuple[list[str], bool]:
-        _check_active(self.user.pk)
+        _check_signed_in(self.user.pk, self.session_key)
         # Recorded before the floor is drawn: a change after this is sent to this floor
         # (handoff.queue.notify sends floors only while one is watched), one before it is drawn.
         arrived = presence_touch(user=self.user, channel_name=self.channel_name, door=Door.FLOOR)
@@ -309,27 +321,31 @@ class CaseConsumer(LiveConsumer):
     (a case is open on one or two screens, so rendering per socket is fine here)."""
 
     group: str
+    accounts: list[str]
+    session_key: str | None
 
     def __init__(self, *, presence_changed: Callable[[], None]) -> None:
         super().__init__()
         self.presence_changed = presence_changed
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
+        user = await _signed_in_staff(self.scope)
         handoff_id = str(self.scope["url_route"]["kwargs"]["handoff_id"])
-        if user is None or not is_staff_member(user):
+        if user is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if not await database_sync_to_async(_may_view)(user, handoff_id):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = case_group(handoff_id)
-        self.account = account_group(user.pk)
+        self.accounts = _account_groups(self.scope, user)
         self.user = user
         self.user_id = user.pk
+        self.session_key = _session_key(self.scope)
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
-            await self.channel_layer.group_add(self.account, self.channel_name)
+            for group in self.accounts:
+                await self.channel_layer.group_add(group, self.channel_name)
         except RedisError:
             await self.close(code=CLOSE_LAYER_DOWN)  # refused for now; the page tries again
             return
@@ -340,7 +356,7 @@ class CaseConsumer(LiveConsumer):
     async def disconnect(self, code: int) -> None:
         restarts.unwatch(self)
         if hasattr(self, "group"):
-            await _leave_groups(self, [self.group, self.account])
+            await _leave_groups(self, [self.group, *self.accounts])
             await _presence_leave(self, self.presence_changed)
 
     async def _beat(self) -> None:
@@ -362,7 +378,7 @@ class CaseConsumer(LiveConsumer):
         """Which version the case is at: the page fetches its changing part if it drew another."""
         try:
             version = await database_sync_to_async(_version_of)(
-                self.group.removeprefix("case."), self.user_id
+                self.group.removeprefix("case."), self.user_id, self.session_key
             )
         except AccountClosed:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -394,16 +410,42 @@ async def _presence_leave(consumer: AsyncWebsocketConsumer, changed: Callable[[]
 
 
 class AccountClosed(Exception):
-    """The socket's account was deactivated since it connected."""
+    """The socket's account was deactivated, or its session ended, since it connected."""
 
 
-def _check_active(user_id: int) -> None:
+def _session_key(scope: Any) -> str | None:
+    session = scope.get("session")
+    key = getattr(session, "session_key", None)
+    return key if isinstance(key, str) else None
+
+
+async def _signed_in_staff(scope: Any) -> User | None:
+    """The staff member this socket's session signs in, or None (signed out, idle, unverified)."""
+    user = scope.get("user")
+    if user is None or not is_staff_member(user):
+        return None
+    live = await database_sync_to_async(session_is_live)(_session_key(scope), user_id=user.pk)
+    return user if live else None
+
+
+def _account_groups(scope: Any, user: User) -> list[str]:
+    """The groups told to close when the account is shut out or this session ends."""
+    groups = [account_group(user.pk)]
+    key = _session_key(scope)
+    if key:
+        groups.append(session_group(key))
+    return groups
+
+
+def _check_signed_in(user_id: int, session_key: str | None) -> None:
     if not User.objects.filter(pk=user_id, is_active=True).exists():
+        raise AccountClosed
+    if not session_is_live(session_key, user_id=user_id):
         raise AccountClosed
 
 
-def _version_of(handoff_id: str, user_id: int) -> int | None:
-    _check_active(user_id)
+def _version_of(handoff_id: str, user_id: int, session_key: str | None) -> int | None:
+    _check_signed_in(user_id, session_key)
     return Handoff.objects.filter(pk=handoff_id).values_list("version", flat=True).first()
 
 

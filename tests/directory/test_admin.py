@@ -10,6 +10,7 @@ from django.test import Client
 from counselors.models import Role
 from counselors.services import staff_create
 from handoff.models import EmergencyCenter, MobileCrisisTeam
+from tests.support.staff import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +21,8 @@ DATA = Path(__file__).parent / "data"
 def admin_client(client: Client) -> Client:
     call_command("import_emergency_centers", str(DATA / "centers.csv"), stdout=io.StringIO())
     call_command("import_mobile_crisis_teams", str(DATA / "teams.csv"), stdout=io.StringIO())
-    staff_create(username="dir-admin", password="a long test password", role=Role.ADMIN)
-    client.login(username="dir-admin", password="a long test password")
-    return client
+    admin = staff_create(username="dir-admin", password="a long test password", role=Role.ADMIN)
+    return verified_login(client, admin)
 
 
 def test_center_changelist_search_filter_and_change_page(admin_client: Client) -> None:

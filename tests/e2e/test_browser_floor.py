@@ -39,10 +39,7 @@ def test_help_rings_a_background_floor_and_a_case_moves_as_its_counselor_acts(
         floor_ctx = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         floor_ctx.add_init_script(ATTENTION_SHIM)
         sam = floor_ctx.new_page()
-        sam.goto(f"{base}/accounts/login/")
-        sam.fill("#id_username", "sam")
-        sam.fill("#id_password", "a-long-test-passphrase-1")
-        sam.click("button[type=submit]")
+        sign_in(sam, base, "sam")
         sam.goto(f"{base}/floor/")
         sam.wait_for_selector("#connection[data-state=live]")
         assert sam.title() == "Floor · Handoff Console"

@@ -1,6 +1,7 @@
 """The README's first command, `make demo`, serves a console that accepts a signed handoff."""
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -44,4 +45,23 @@ def test_make_demo_accepts_a_signed_handoff(tmp_path) -> None:
         assert response.status_code == 202, response.text
         assert response.json()["status"] == "queued"
         assert httpx.get(f"{base}/readyz", timeout=5).json()["checks"]["database"] == "ok"
+
+        # The demo's second factor is off, every page says so, and the printed password signs in.
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            login = browser.get("/accounts/login/")
+            assert 'data-testid="second-factor-off"' in login.text
+            assert 'name="otp_token"' not in login.text
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+            assert token is not None
+            signed = browser.post(
+                "/accounts/login/",
+                data={
+                    "csrfmiddlewaretoken": token.group(1),
+                    "username": "counselor",
+                    "password": demo["accounts"]["counselor"],
+                },
+            )
+            assert signed.status_code == 302 and signed.headers["location"] == "/"
+            home = browser.get("/")
+            assert home.status_code == 200 and 'data-testid="second-factor-off"' in home.text
     assert (tmp_path / "handoff.sqlite3").exists()

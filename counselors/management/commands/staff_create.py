@@ -1,3 +1,4 @@
+import json
 import sys
 from argparse import ArgumentParser
 from typing import Any
@@ -6,12 +7,17 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from counselors import second_factor
 from counselors.models import Role, User
 from counselors.services import staff_create
 
 
 class Command(BaseCommand):
-    help = "Create a staff account. The password is read from standard input."
+    help = (
+        "Create a staff account, enrolled in the second factor. The password is read from "
+        'standard input; prints one JSON line {"username", "otpauth_uri"}: the URI (or its QR '
+        "code) goes into the person's authenticator app."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
@@ -35,4 +41,9 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        self.stdout.write(f"Created {user.role} {user.username}.")
+        device = second_factor.authenticator_of(user)
+        self.stdout.write(
+            json.dumps(
+                {"username": user.username, "otpauth_uri": second_factor.otpauth_uri(device)}
+            )
+        )

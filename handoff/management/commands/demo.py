@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from counselors import second_factor
 from counselors.models import Role, User
 from counselors.services import staff_create
 from handoff import runtime
@@ -30,8 +31,16 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="Set up and print, then exit")
+        parser.add_argument(
+            "--second-factor",
+            action="store_true",
+            help="Keep the second factor on (each demo account's authenticator URI is printed)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The one place the second factor may be turned off: this demo's own process. Every
+        # page then says so (templates/base.html).
+        settings.OTP_REQUIRED = bool(options["second_factor"])
         call_command("migrate", verbosity=0, interactive=False)
         platform = Platform.objects.filter(slug="demo").first()
         if platform is None:
@@ -40,14 +49,21 @@ class Command(BaseCommand):
         inbound = platform.inbound_secrets.order_by("-created_at").first()
         assert inbound is not None
         accounts = []
+        uris: dict[str, str] = {}
         for username, role, display in DEMO_ACCOUNTS:
             password = secrets.token_urlsafe(9)
             user = User.objects.filter(username=username).first()
             if user is None:
-                staff_create(username=username, password=password, role=role, display_name=display)
+                user = staff_create(
+                    username=username, password=password, role=role, display_name=display
+                )
+                device = second_factor.authenticator_of(user)
             else:
                 user.set_password(password)
                 user.save(update_fields=["password"])
+                device = second_factor.enroll(user=user) if settings.OTP_REQUIRED else None
+            if settings.OTP_REQUIRED:
+                uris[username] = second_factor.otpauth_uri(device)
             accounts.append((username, role, password))
 
         base = f"http://{options['host']}:{options['port']}"
@@ -57,6 +73,10 @@ class Command(BaseCommand):
         out.write(f"  console:   {base}/  (sign in at {base}/accounts/login/)")
         for username, role, password in accounts:
             out.write(f"  {role:<10} username {username:<11} password {password}")
+            if username in uris:
+                out.write(f"             authenticator {uris[username]}")
+        if not settings.OTP_REQUIRED:
+            out.write("  second factor: OFF for this demo (--second-factor keeps it on)")
         out.write(f"  platform:  slug demo, inbound signing secret {inbound.secret}")
         out.write("  post a signed handoff (another terminal):")
         out.write(

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("counselors", "0003_user_availability"),
+        ("counselors", "0004_account_events"),
     ]
 
     operations = [
