@@ -23,6 +23,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from handoff.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus, Handoff
+from handoff.monitoring import metrics
 from handoff.signing import sign_headers
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,8 @@ def callback_attempt(callback_id: str) -> AttemptResult:
             pending.update(next_attempt_at=now + timedelta(seconds=delay))
             result = AttemptResult(AttemptOutcome.RETRY, retry_in=delay)
 
+    if error:
+        metrics.callback_failed()
     logger.info(
         "callback %s (%s, case %s) attempt %d: %s%s in %d ms",
         callback.pk,
