@@ -206,7 +206,8 @@ def daphne(
         log_path = log_dir / f"{server_name}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", *where, app],
+                # -v 0: no plain-text access log; the console logs each request itself.
+                [sys.executable, "-m", "daphne", "-v", "0", *where, app],
                 cwd=ROOT,
                 env=env if env is not None else dict(os.environ),
                 stdin=subprocess.DEVNULL,

@@ -1,8 +1,13 @@
+import logging
 import os
+from logging.config import dictConfig
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
 from django.apps import apps
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -25,3 +30,12 @@ def task_packages() -> list[str]:
 
 
 app.autodiscover_tasks(task_packages)
+
+
+@setup_logging.connect
+def _log_as_the_web_processes_do(**kwargs: Any) -> None:
+    """Workers and beat log through settings.LOGGING (JSON lines or text, LOG_FORMAT) instead
+    of Celery's own format: connecting this signal is what stops Celery configuring logging.
+    Python's warnings (Celery's own about running as root, say) become log lines too."""
+    dictConfig(settings.LOGGING)
+    logging.captureWarnings(True)

@@ -6,6 +6,7 @@ set it runs in production style: PostgreSQL, the Redis channel layer and Celery 
 variable read here is listed in `.env.example` and in the README's configuration table.
 """
 
+import os
 import secrets
 import sys
 from datetime import timedelta
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
 # whole chain in sync mode on the request thread: one switch between the event loop and that
 # thread per request, instead of one per middleware hook (docs/benchmarks.md has the figures).
 MIDDLEWARE = [
+    "handoff.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -328,19 +330,57 @@ INTAKE_RETRY_AFTER_SECONDS = env_int("INTAKE_RETRY_AFTER_SECONDS", default=5)
 # How long a webhook-id's first answer is kept for redeliveries (senders retry for days).
 INTAKE_IDEMPOTENCY_DAYS = env_int("INTAKE_IDEMPOTENCY_DAYS", default=7)
 
-# --- Logging: never personal data; records carry ids only -----------------------------------
+# --- Logs and metrics: never personal data; records carry ids only --------------------------
+# JSON lines for a log collector; text for a person at a terminal (the embedded default's).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if EMBEDDED else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # handoff.monitoring.logs: the request, case, user and task ids on every record.
+    "filters": {"context": {"()": "handoff.monitoring.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "handoff.monitoring.logs.JsonFormatter"},
+        "text": {"()": "handoff.monitoring.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Django's request logger prints the request line; ours carry no personal data in URLs.
         "django.request": {"level": "ERROR"},
+        # httpx logs every callback's URL, which may hold a platform's token; the callback
+        # sender logs each attempt itself, by id.
+        "httpx": {"level": "WARNING"},
     },
 }
+
+# /metrics answers a scraper sending `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be at least 32 characters "
+        '(python -c "import secrets; print(secrets.token_urlsafe(32))").'
+    )
+# Read by prometheus_client itself when first imported: every process given the same
+# directory (web and workers) adds its counts to one total. Unset: each process its own.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+if not PROMETHEUS_MULTIPROC_DIR:
+    # prometheus_client takes the variable's mere presence for multiprocess mode: set but
+    # empty (as in .env.example), it would write its files into the working directory.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+elif not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR {PROMETHEUS_MULTIPROC_DIR!r} is not a directory; create it "
+        "(empty) before starting the console's processes."
+    )
 
 # --- Callbacks to platforms -----------------------------------------------------------------
 CALLBACK_EXPIRY_HOURS = env_int("CALLBACK_EXPIRY_HOURS", default=72)

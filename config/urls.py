@@ -11,6 +11,7 @@ from handoff.audit import views as audit_views
 from handoff.cases import views as case_views
 from handoff.followups import views as follow_up_views
 from handoff.history import views as history_views
+from handoff.monitoring import views as monitoring_views
 from handoff.problems import problem
 from handoff.queue import views as queue_views
 from handoff.reports import views as report_views
@@ -137,6 +138,7 @@ urlpatterns = [
     ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", monitoring_views.metrics, name="metrics"),
     path("api/v1/", include("handoff.intake.urls")),
     path("admin/", admin.site.urls),
 ]

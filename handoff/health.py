@@ -19,10 +19,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
-@never_cache
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to take handoffs: PostgreSQL and Redis both reachable."""
+def readiness() -> dict[str, str]:
+    """Each dependency's state: "ok", "unavailable", or why it is not checked. One query and one
+    Redis ping; /readyz answers with it and /metrics exports it."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -41,7 +40,19 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks["redis"] = "unavailable"
     else:
         checks["redis"] = "not used (embedded)"
-    ready = "unavailable" not in checks.values()
+    return checks
+
+
+def is_ready(checks: dict[str, str]) -> bool:
+    return "unavailable" not in checks.values()
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take handoffs: PostgreSQL and Redis both reachable."""
+    checks = readiness()
+    ready = is_ready(checks)
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )

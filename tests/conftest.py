@@ -5,7 +5,14 @@ from django.conf import settings
 from django.db.backends.postgresql.operations import DatabaseOperations
 
 from handoff.audit.verify import PG_GUARDS
+from tests.support import servers
 from tests.support.factories import PlatformFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _server_logs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every server a test starts writes its output to a file here (tests.support.servers)."""
+    servers.LOG_DIR = tmp_path_factory.mktemp("server-logs")
 
 
 @pytest.fixture(scope="session", autouse=True)

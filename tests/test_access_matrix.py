@@ -225,6 +225,9 @@ TABLE: dict[str, Row] = {
     "logout": Row(post=each(302, anonymous=302)),
     "healthz": Row(get=PUBLIC),
     "readyz": Row(get=PUBLIC),
+    # Only a scraper with METRICS_TOKEN; no session opens it. Off (404) while the token is
+    # unset, as here; with one, 401 without it (tests/monitoring/test_metrics.py).
+    "metrics": Row(get={r: 404 for r in ROLES}),
     # --- a case and its actions: its holder and supervisors ---------------------------------
     "case-detail": Row(case, get=holder_or_supervisor(200)),
     "case-live": Row(case, get=holder_or_supervisor(200)),

@@ -32,6 +32,7 @@ from handoff.models import (
     Handoff,
     TranscriptMessage,
 )
+from handoff.monitoring import metrics
 from handoff.signing import sign_headers
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,8 @@ def callback_attempt(callback_id: str) -> AttemptResult:
             pending.update(next_attempt_at=now + timedelta(seconds=delay))
             result = AttemptResult(AttemptOutcome.RETRY, retry_in=delay)
 
+    if error:
+        metrics.callback_failed()
     logger.info(
         "callback %s (%s, case %s) attempt %d: %s%s in %d ms",
         callback.pk,

@@ -49,6 +49,7 @@ from handoff.models import (
     TierSource,
     TranscriptMessage,
 )
+from handoff.monitoring import metrics
 from handoff.queue import notify
 
 
@@ -338,6 +339,7 @@ def _close(
     handoff.version += 1
     handoff.save(update_fields=["status", "outcome", "closed_at", "version", "updated_at"])
     event_record(handoff=handoff, kind=EventKind.CLOSED, actor=counselor, data={"outcome": outcome})
+    transaction.on_commit(lambda: metrics.case_closed(outcome=outcome))
     # The platform learns that the case closed, never how.
     callback_enqueue(handoff=handoff, event=CallbackEvent.CLOSED)
     notify.case_changed_on_commit(handoff=handoff, owners=[owner] if owner else [])

@@ -1,7 +1,7 @@
 """Claim, release, transfer and aging. Ownership changes are single conditional UPDATEs, so the
 database, not a read-then-write, decides who owns a case."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from handoff.models import (
     Tier,
     TierSource,
 )
+from handoff.monitoring import metrics
 from handoff.queue.notify import (
     CaseChange,
     alert_raise,
@@ -94,10 +95,19 @@ def handoff_claim(*, handoff_id: str, counselor: User) -> Handoff:
                     "waited_s": int((now - handoff.queued_at).total_seconds()),
                 },
             )
+            _claim_count_on_commit(handoff, now)
             callback_enqueue(handoff=handoff, event=CallbackEvent.CLAIMED)
             case_changed_on_commit(handoff=handoff, owners=[counselor.pk], as_written=True)
             return handoff
     return _not_claimable(_claim_state(handoff_id), counselor)
+
+
+def _claim_count_on_commit(handoff: Handoff, now: datetime) -> None:
+    """handoff_claim_seconds: how long the case waited in the queue (since queued_at) before
+    this claim, by its tier now; counted once the claim commits."""
+    waited_s = (now - handoff.queued_at).total_seconds()
+    tier = handoff.tier
+    transaction.on_commit(lambda: metrics.case_claimed(tier=tier, waited_s=waited_s))
 
 
 def _check_capacity(counselor: User) -> None:
@@ -252,6 +262,7 @@ def _assign(*, handoff: Handoff, actor: User, to: User, note: str) -> Handoff:
             "waited_s": int((now - handoff.queued_at).total_seconds()),
         },
     )
+    _claim_count_on_commit(handoff, now)
     callback_enqueue(handoff=handoff, event=CallbackEvent.CLAIMED)
     case_changed_on_commit(handoff=handoff, owners=[to.pk], as_written=True)
     return handoff

@@ -24,6 +24,7 @@ from counselors.sessions import session_is_live
 from handoff.access import can_view_case, is_staff_member, is_supervisor
 from handoff.events import refusal_record
 from handoff.models import Handoff
+from handoff.monitoring import metrics
 from handoff.realtime import restarts
 from handoff.realtime.broadcast import (
     FLOOR_GROUP,
@@ -97,6 +98,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     unreachable that fails, and the handshake would be answered with a 500; instead the
     browser hears that updates are delayed, and reconnects later."""
 
+    counted = False  # in handoff_websocket_connections, from accept() until the socket ends
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        if not self.counted:
+            self.counted = True
+            metrics.websocket_opened()
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
@@ -108,6 +117,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await send({"type": "websocket.accept"})
                 await send({"type": "websocket.send", "text": UPDATES_DELAYED})
                 await send({"type": "websocket.close", "code": CLOSE_LAYER_DOWN})
+        finally:
+            # However the socket ended: closed, dropped, or the consumer failed.
+            if self.counted:
+                self.counted = False
+                metrics.websocket_closed()
 
 
 class QueueConsumer(LiveConsumer):

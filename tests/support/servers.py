@@ -1,10 +1,18 @@
-"""Start real server processes for end-to-end tests and wait for the line that says they listen."""
+"""Start real server processes for end-to-end tests and wait for the line that says they listen.
 
+Everything a server prints is also written to a file of its own in `log_dir()` (one folder per
+test session), so a test can read every line the suite's servers wrote
+(tests/monitoring/test_logs.py searches them for personal data).
+"""
+
+import itertools
 import os
 import queue
+import random
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -13,16 +21,43 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Set by the session fixture in tests/conftest.py (under pytest's temporary folder).
+LOG_DIR: Path | None = None
+_numbers = itertools.count(1)
+
+
+def log_dir() -> Path:
+    """The folder holding every server's output in this test session."""
+    global LOG_DIR
+    if LOG_DIR is None:
+        LOG_DIR = Path(tempfile.mkdtemp(prefix="handoff-server-logs-"))
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    return LOG_DIR
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on: any the system offers, or one in TEST_PORTS ("18500-18599")
+    when several test runs share a machine and each keeps to its own range."""
+    span = os.environ.get("TEST_PORTS", "")
+    candidates = [0]
+    if span:
+        low, _, high = span.partition("-")
+        candidates = list(range(int(low), int(high) + 1))
+        random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError(f"no free port in TEST_PORTS={span}")
 
 
 @dataclass
 class Server:
     process: subprocess.Popen[str]
+    log: Path
     lines: list[str] = field(default_factory=list)
 
 
@@ -40,17 +75,23 @@ def server_process(
         text=True,
         start_new_session=True,
     )
-    server = Server(process)
+    program = next((a for a in args if a not in {"uv", "run"} and not a.startswith("-")), "server")
+    name = Path(program).name
+    server = Server(process, log_dir() / f"{next(_numbers):03d}-{name}-{process.pid}.log")
     seen: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            server.lines.append(line)
-            seen.put(line)
+        with server.log.open("a", encoding="utf-8") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                server.lines.append(line)
+                seen.put(line)
         seen.put(None)
 
-    threading.Thread(target=pump, daemon=True).start()
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
     try:
         while True:
             line = seen.get(timeout=timeout)
@@ -67,6 +108,7 @@ def server_process(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
+        pumping.join(timeout=10)  # its last lines are in the log file before anyone reads it
 
 
 def embedded_env(data_dir: Path) -> dict[str, str]:
@@ -105,14 +147,19 @@ def console_env(*, database_name: str) -> dict[str, str]:
 
 @contextmanager
 def daphne(
-    *, database_name: str, port: int | None = None, redis_url: str | None = None
+    *,
+    database_name: str,
+    port: int | None = None,
+    redis_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """A real daphne serving config.asgi:application; yields its base URL. `redis_url` points
-    it at a Redis other than the tests' own."""
+    it at a Redis other than the tests' own; `env` adds to (or overrides) its environment."""
     port = port or free_port()
-    env = console_env(database_name=database_name)
+    environment = console_env(database_name=database_name)
     if redis_url:
-        env["REDIS_URL"] = redis_url
+        environment["REDIS_URL"] = redis_url
+    environment.update(env or {})
     args = [
         "uv",
         "run",
@@ -122,10 +169,45 @@ def daphne(
         "127.0.0.1",
         "-p",
         str(port),
+        "-v",
+        "0",  # as in production: the console logs each request itself, as JSON
         "config.asgi:application",
     ]
-    with server_process(args, env=env, ready="Listening on TCP address"):
+    with server_process(args, env=environment, ready="Listening on TCP address"):
         yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def celery_worker(
+    *, database_name: str, redis_url: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """A real Celery worker (one process, no banner) taking the tasks queued in `redis_url`,
+    a Redis of the test's own: the tests' shared one holds tasks other tests left queued."""
+    environment = console_env(database_name=database_name)
+    environment["REDIS_URL"] = redis_url
+    if os.geteuid() == 0:
+        # Tests here run as root, which Celery warns of on stderr before logging is set up.
+        environment["PYTHONWARNINGS"] = "ignore:You're running the worker with superuser"
+    environment.update(env or {})
+    args = [
+        "uv",
+        "run",
+        "--frozen",
+        "celery",
+        "-A",
+        "config",
+        "--quiet",
+        "worker",
+        "--pool",
+        "solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel",
+        "INFO",
+    ]
+    with server_process(args, env=environment, ready=" ready.") as server:
+        yield server
 
 
 @contextmanager

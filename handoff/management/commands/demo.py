@@ -104,5 +104,14 @@ class Command(BaseCommand):
         runtime.start()
 
         CommandLineInterface().run(
-            ["--bind", options["host"], "--port", str(options["port"]), "config.asgi:application"]
+            [
+                "--bind",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                # The console logs each request itself (handoff.middleware), with its ids.
+                "--verbosity",
+                "0",
+                "config.asgi:application",
+            ]
         )
