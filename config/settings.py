@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "handoff.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,20 +164,65 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Security -------------------------------------------------------------------------------
+# `manage.py check --deploy` is clean with HTTPS=1 (tests/config/test_check_deploy.py).
 HTTPS = env_bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
+# Behind TLS, plain HTTP is only ever a redirect to https, except the probes a load balancer
+# sends to the process itself.
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Console URLs name cases: no other site learns them from a link followed out of the console.
 SECURE_REFERRER_POLICY = "same-origin"
+# A page the console opens, or that opens the console, gets no handle on its window.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 
-# A strict Content Security Policy: templates carry no inline script, style or event handler.
-# Django's admin keeps a few inline scripts, so it is left out.
+# Browser features no page of the console uses are switched off (django-permissions-policy).
+# Autoplay stays on for the console itself: the queue and the floor sound an alert.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "autoplay": ["self"],
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "ambient-light-sensor",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "interest-cohort",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "picture-in-picture",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "web-share",
+            "xr-spatial-tracking",
+        )
+    },
+}
+
+# A strict Content Security Policy on every response, Django's admin included: templates carry
+# no inline script, style or event handler (the admin's scripts are files too).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

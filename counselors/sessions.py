@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
@@ -121,7 +121,12 @@ class SessionPolicyMiddleware:
         kwargs: dict[str, Any],
     ) -> HttpResponse | None:
         user = request.user
-        if not user.is_authenticated:
+        try:
+            if not user.is_authenticated:
+                return None
+        except (OperationalError, InterfaceError):
+            # The database is unreachable: the view's own first read fails the same way, and
+            # the console answers that with a 503 (handoff.middleware), not a 500.
             return None
         now = now_seconds()
         is_background = bool(getattr(view, _BACKGROUND, False))

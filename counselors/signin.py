@@ -13,6 +13,7 @@ by createsuperuser) is told to ask an administrator, once its password is right.
 """
 
 import ipaddress
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -128,6 +129,17 @@ class SignInForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
+        if username is not None and not _could_be_a_username(username):
+            # No account has such a name: refused and recorded as any wrong sign-in, before
+            # anything (the lockout's own records, a lookup by name) tries to store or match it.
+            account_record(
+                kind=AccountEventKind.SIGN_IN_FAILED,
+                user_id=None,
+                username_digest=username_digest(username),
+                address=client_address(self.request) if self.request is not None else None,
+                detail=WRONG_PASSWORD,
+            )
+            raise self.get_invalid_login_error()
         if username is not None and password:
             self.user_cache = authenticate(
                 self.request,
@@ -143,6 +155,14 @@ class SignInForm(AuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+def _could_be_a_username(username: str) -> bool:
+    """Within the username column's length, with no control or invisible format characters."""
+    limit = User._meta.get_field("username").max_length or 150
+    return len(username) <= limit and not any(
+        unicodedata.category(ch) in ("Cc", "Cf") for ch in username
+    )
 
 
 def password_and_code_check(request: HttpRequest, *, user: User, password: str, code: str) -> bool:

@@ -1,5 +1,6 @@
 """The queue dashboard and the claim, release and transfer actions (POSTs from htmx)."""
 
+from django import forms
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -47,12 +48,21 @@ def claim(request: StaffRequest, handoff_id: str) -> HttpResponse:
     return _to_case(request, str(handoff.id))
 
 
+class ReleaseForm(forms.Form):
+    # Optional: no page asks for one, and a script may send one.
+    reason = forms.CharField(required=False, max_length=200)
+
+
 @require_POST
 @staff_required
 def release(request: StaffRequest, handoff_id: str) -> HttpResponse:
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        said = " ".join(str(e) for e in form.errors["reason"])
+        return _refusal(request, f"The reason: {said}", 400)
     try:
         services.handoff_release(
-            handoff_id=str(handoff_id), actor=request.user, reason=request.POST.get("reason", "")
+            handoff_id=str(handoff_id), actor=request.user, reason=form.cleaned_data["reason"]
         )
     except services.ActionRefused as exc:
         return _refusal(request, exc.message, 409)

@@ -53,7 +53,7 @@ def message_type(text_data: str | None) -> str | None:
     """The `type` of a frame a page sent, or None for anything that is not a JSON object."""
     try:
         message = json.loads(text_data or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return None
     kind = message.get("type") if isinstance(message, dict) else None
     return kind if isinstance(kind, str) else None
