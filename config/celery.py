@@ -1,7 +1,9 @@
 import os
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 from django.apps import apps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,3 +27,14 @@ def task_packages() -> list[str]:
 
 
 app.autodiscover_tasks(task_packages)
+
+
+@worker_ready.connect
+def sweep_what_is_due(**kwargs: Any) -> None:
+    """A worker that starts (after a crash, a deploy) builds the summaries that are due at once,
+    instead of leaving them to the redelivery of a sweep its predecessor held (the visibility
+    timeout) or to the reconciler."""
+    # Imported here: this module is loaded with the settings, before the app registry is ready.
+    from handoff.summary.tasks import summary_sweep_kick
+
+    summary_sweep_kick(force=True)
