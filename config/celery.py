@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_ready
 from django.apps import apps
 from django.conf import settings
 
@@ -39,3 +39,14 @@ def _log_as_the_web_processes_do(**kwargs: Any) -> None:
     Python's warnings (Celery's own about running as root, say) become log lines too."""
     dictConfig(settings.LOGGING)
     logging.captureWarnings(True)
+
+
+@worker_ready.connect
+def sweep_what_is_due(**kwargs: Any) -> None:
+    """A worker that starts (after a crash, a deploy) builds the summaries that are due at once,
+    instead of leaving them to the redelivery of a sweep its predecessor held (the visibility
+    timeout) or to the reconciler."""
+    # Imported here: this module is loaded with the settings, before the app registry is ready.
+    from handoff.summary.tasks import summary_sweep_kick
+
+    summary_sweep_kick(force=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config.env import env_bool, env_int, env_list, env_path, env_str
@@ -359,6 +360,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
 }
+# Summaries have a queue of their own, which every worker also reads: a platform that is down
+# fills the default queue with callback retries, and a counselor's summary must never wait
+# behind them (`make faults`: 300 callbacks queued ahead of the sweep held it back for a minute).
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("summaries"))
+CELERY_TASK_ROUTES = {"handoff.summary_*": {"queue": "summaries"}}
 CELERY_TASK_TIME_LIMIT = 25
 CELERY_TASK_SOFT_TIME_LIMIT = 20
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
@@ -455,7 +461,9 @@ SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", default=3)
 SUMMARY_RECONCILE_AFTER_SECONDS = env_int("SUMMARY_RECONCILE_AFTER_SECONDS", default=60)
 # The sweep builds due summaries this many cases at a time, each batch leased for this long.
 SUMMARY_BATCH_SIZE = env_int("SUMMARY_BATCH_SIZE", default=50)
-SUMMARY_LEASE_SECONDS = env_int("SUMMARY_LEASE_SECONDS", default=30)
+# Shorter than the visibility timeout less the sweep's 10 s hand-over: a sweep delivered again
+# after its worker died must find the batch that worker held free already (`make faults`).
+SUMMARY_LEASE_SECONDS = env_int("SUMMARY_LEASE_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE["summary-reconcile"] = {"task": "handoff.summary_reconcile", "schedule": 30.0}
 
 # --- Dispositions ---------------------------------------------------------------------------

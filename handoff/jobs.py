@@ -8,7 +8,7 @@ the end how many it skipped. The next run tries the skipped case again.
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
@@ -26,16 +26,19 @@ class CaseRun:
     @contextmanager
     def case(self, case_id: object, *, atomic: bool = True) -> Iterator[None]:
         """The case's work, in its own transaction unless `atomic=False`; an exception is
-        logged and the case skipped (a time limit still ends the run)."""
+        logged and the case skipped (a time limit still ends the run). A transaction that
+        cannot even begin (PostgreSQL unreachable) is no fault of the case: it ends the run,
+        and the next run starts again."""
+        began = False
         try:
-            if atomic:
-                with transaction.atomic():
-                    yield
-            else:
+            with transaction.atomic() if atomic else nullcontext():
+                began = True
                 yield
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:
+            if not began:
+                raise
             self.skipped.append(str(case_id))
             logger.warning("%s: skipped %s (%s)", self.job, case_id, type(exc).__name__)
 

@@ -86,6 +86,8 @@ def _access_log(request: HttpRequest, response: HttpResponse, started: float) ->
             "route": route,
             "status": status,
             "duration_ms": duration_ms,
+            # The address daphne took the request from: behind the proxy, the one it saw.
+            "client": request.META.get("REMOTE_ADDR", ""),
         },
     )
 

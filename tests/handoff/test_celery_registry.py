@@ -1,5 +1,7 @@
 from pathlib import Path
+from unittest import mock
 
+from celery.signals import worker_ready
 from django.conf import settings
 
 from config.celery import app, task_packages
@@ -20,3 +22,9 @@ def test_every_tasks_module_is_discovered() -> None:
         for path in (root / app_dir).rglob("tasks.py")
     }
     assert modules <= {f"{package}.tasks" for package in task_packages()}
+
+
+def test_a_worker_that_starts_wakes_a_sweep_of_what_is_due() -> None:
+    with mock.patch("handoff.summary.tasks.summary_sweep_kick") as kick:
+        worker_ready.send(sender=None)
+    kick.assert_called_once_with(force=True)

@@ -1,0 +1,1 @@
+"""Running the console in production: the process supervisor, the layout, fault drills."""
