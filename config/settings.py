@@ -360,11 +360,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
 }
-# Summaries have a queue of their own, which every worker also reads: a platform that is down
-# fills the default queue with callback retries, and a counselor's summary must never wait
-# behind them (`make faults`: 300 callbacks queued ahead of the sweep held it back for a minute).
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("summaries"))
-CELERY_TASK_ROUTES = {"handoff.summary_*": {"queue": "summaries"}}
+# Summaries and the floor's periodic work have queues of their own, which every worker also
+# reads (in turn): a platform that is down fills the default queue with callback retries, and a
+# counselor's summary or a case's escalation past its target must never wait behind them (`make
+# faults`: 300 callbacks queued ahead of the sweep held it back for a minute); nor may a burst of
+# escalations hold back the callbacks that tell platforms a case was claimed.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("summaries"), Queue("floor"))
+CELERY_TASK_ROUTES = {
+    "handoff.summary_*": {"queue": "summaries"},
+    "handoff.queue_age": {"queue": "floor"},
+    "handoff.presence_expire": {"queue": "floor"},
+}
 CELERY_TASK_TIME_LIMIT = 25
 CELERY_TASK_SOFT_TIME_LIMIT = 20
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {

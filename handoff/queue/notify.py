@@ -147,14 +147,18 @@ def _alert(payload: dict[str, Any]) -> dict[str, Any]:
     return {"type": "queue.alert", "text": json.dumps(payload)}
 
 
-def alert_raise(*, handoff_id: str, kind: AlertKind, text: str, toast: bool = True) -> Alert:
+def alert_raise(
+    *, handoff_id: str, kind: AlertKind, text: str, toast: bool = True, redraw: bool = True
+) -> Alert:
     """The one place an alert is made: a row that stays on the floor until a supervisor
     acknowledges it, in the caller's transaction; after commit the floor redraws (with a sound
-    for a help request) and supervisors' dashboards show it as a passing line too."""
+    for a help request) and supervisors' dashboards show it as a passing line too.
+    `redraw=False`: the caller redraws the floor once for a whole batch of alerts."""
     alert = Alert.objects.create(handoff_id=handoff_id, kind=kind, text=text[:200])
     if toast:
         alert_supervisors_on_commit(handoff_id=handoff_id, text=text)
-    floor_changed_on_commit(sound=kind == AlertKind.HELP_REQUESTED)
+    if redraw:
+        floor_changed_on_commit(sound=kind == AlertKind.HELP_REQUESTED)
     return alert
 
 

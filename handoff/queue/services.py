@@ -271,46 +271,57 @@ def _assign(*, handoff: Handoff, actor: User, to: User, note: str) -> Handoff:
 def queue_age() -> int:
     """Flag every waiting case past its tier's target and move it up one tier, once each.
     Safe to run concurrently: the conditional UPDATE lets one runner flag a case. A case that
-    fails is skipped (handoff.jobs), so it never holds back the others' escalation."""
+    fails is skipped (handoff.jobs), so it never holds back the others' escalation. Each case
+    commits on its own; dashboards and the floor hear of the whole run in one broadcast (one
+    read, one count, one floor redraw), sent even when the run is cut short."""
     now = timezone.now()
-    flagged = 0
     run = CaseRun("queue aging")
-    for tier, seconds in settings.QUEUE_TARGET_SECONDS.items():
-        due = Handoff.objects.filter(
-            status=Status.QUEUED,
-            tier=tier,
-            breached_at__isnull=True,
-            queued_at__lt=now - timedelta(seconds=seconds),
-        ).values_list("pk", flat=True)
-        for pk in list(due[:500]):
-            with run.case(pk):
-                new_tier = Tier(tier).one_up()
-                updated = Handoff.objects.filter(
-                    pk=pk, status=Status.QUEUED, tier=tier, breached_at__isnull=True
-                ).update(
-                    breached_at=now,
-                    tier=new_tier,
-                    tier_source=TierSource.AGING if new_tier != tier else F("tier_source"),
-                    version=F("version") + 1,
-                    updated_at=now,
-                )
-                if not updated:
-                    continue
-                # The event needs the id and the platform; the broadcast reads what it shows.
-                handoff = Handoff.objects.only("id", "platform").get(pk=pk)
-                event_record(
-                    handoff=handoff,
-                    kind=EventKind.TARGET_BREACHED,
-                    data={"target_s": seconds, "from_tier": tier, "to_tier": new_tier},
-                )
-                case_changed_on_commit(handoff=handoff, owners=[], breach=True)
-                label = Tier(new_tier).label.lower()
-                alert_raise(
-                    handoff_id=str(pk),
-                    kind=AlertKind.TARGET_MISSED,
-                    text=f"Target missed: a case now {label} waited past {seconds} s.",
-                    toast=False,  # the breach update above carries the dashboards' line
-                )
-                flagged += 1
-    run.finish()
-    return flagged
+    changes: list[CaseChange] = []
+    try:
+        for tier, seconds in settings.QUEUE_TARGET_SECONDS.items():
+            due = Handoff.objects.filter(
+                status=Status.QUEUED,
+                tier=tier,
+                breached_at__isnull=True,
+                queued_at__lt=now - timedelta(seconds=seconds),
+            ).values_list("pk", flat=True)
+            for pk in list(due[:500]):
+                with run.case(pk):
+                    if _age_one(pk=pk, tier=Tier(tier), seconds=seconds, now=now):
+                        changes.append(CaseChange(str(pk), breach=True))
+    finally:
+        cases_changed_on_commit(changes)
+        run.finish()
+    return len(changes)
+
+
+def _age_one(*, pk: UUID, tier: Tier, seconds: int, now: datetime) -> bool:
+    """One case past its target, in its own transaction: False if another runner (or a claim)
+    got there first."""
+    new_tier = tier.one_up()
+    updated = Handoff.objects.filter(
+        pk=pk, status=Status.QUEUED, tier=tier, breached_at__isnull=True
+    ).update(
+        breached_at=now,
+        tier=new_tier,
+        tier_source=TierSource.AGING if new_tier != tier else F("tier_source"),
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    if not updated:
+        return False
+    # The event needs the id and the platform; the broadcast reads what it shows.
+    handoff = Handoff.objects.only("id", "platform").get(pk=pk)
+    event_record(
+        handoff=handoff,
+        kind=EventKind.TARGET_BREACHED,
+        data={"target_s": seconds, "from_tier": tier.value, "to_tier": new_tier.value},
+    )
+    alert_raise(
+        handoff_id=str(pk),
+        kind=AlertKind.TARGET_MISSED,
+        text=f"Target missed: a case now {new_tier.label.lower()} waited past {seconds} s.",
+        toast=False,  # the run's breach update carries the dashboards' line
+        redraw=False,  # and its one floor redraw
+    )
+    return True

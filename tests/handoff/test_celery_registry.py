@@ -28,3 +28,15 @@ def test_a_worker_that_starts_wakes_a_sweep_of_what_is_due() -> None:
     with mock.patch("handoff.summary.tasks.summary_sweep_kick") as kick:
         worker_ready.send(sender=None)
     kick.assert_called_once_with(force=True)
+
+
+def test_summaries_and_the_floors_timers_never_queue_behind_callbacks() -> None:
+    """Each has a queue of its own, and a worker started with no -Q reads them all."""
+
+    def queue_of(task: str) -> str:
+        return str(app.amqp.router.route({}, task)["queue"].name)
+
+    assert queue_of("handoff.callback_send") == "celery"
+    assert queue_of("handoff.summary_sweep") == queue_of("handoff.summary_build") == "summaries"
+    assert queue_of("handoff.queue_age") == queue_of("handoff.presence_expire") == "floor"
+    assert {q.name for q in app.amqp.queues.values()} >= {"celery", "summaries", "floor"}

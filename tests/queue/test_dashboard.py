@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from counselors.models import Role
 from handoff.models import EventKind, Handoff, HandoffEvent, TierSource
+from handoff.queue import notify
 from handoff.queue.services import queue_age
 from tests.support.factories import handoff_body, post_signed
 from tests.support.staff import PASSWORD, code_for, make_staff, signed_in
@@ -171,3 +172,33 @@ def test_aging_flags_once_and_moves_up_one_tier(platform_factory, settings) -> N
     )
     page = signed_in(make_staff("casey")).get("/").content.decode()
     assert "target missed" in page
+
+
+def test_aging_many_cases_tells_dashboards_and_the_floor_once(
+    platform_factory, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """A run that flags many cases costs one read, one count and one floor redraw, not one of
+    each per case (which starved the callbacks sharing the worker)."""
+    settings.QUEUE_TARGET_SECONDS = {t: 0 for t in settings.QUEUE_TARGET_SECONDS}
+    p = platform_factory()
+    ids = {
+        post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body()).json()["id"]
+        for _ in range(6)
+    }
+    sends: list[list[tuple[str, dict]]] = []
+    drawn: list[bool] = []
+    monkeypatch.setattr(notify.broadcast, "send_many", lambda messages: sends.append(messages))
+    monkeypatch.setattr(notify.broadcast, "send", lambda group, message: None)
+    monkeypatch.setattr(notify, "floor_watched", lambda: True)
+    monkeypatch.setattr(
+        notify.floor, "floor_payload", lambda *, sound=False: drawn.append(sound) or {}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queue_age() == 6
+    assert len(sends) == 1
+    updates = [m for _, m in sends[0] if m["type"] == "queue.update"]
+    assert {m["handoff_id"] for m in updates} == ids
+    assert sum(1 for _, m in sends[0] if m["type"] == "queue.alert") == 6
+    assert drawn == [False]
+    assert all(h.breached_at for h in Handoff.objects.filter(pk__in=ids))
