@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from counselors.models import Role
 from handoff.models import EventKind, Handoff, HandoffEvent, TierSource
-from handoff.queue import notify
+from handoff.queue import floor, notify
 from handoff.queue.services import queue_age
+from handoff.realtime import broadcast
 from tests.support.factories import handoff_body, post_signed
 from tests.support.staff import PASSWORD, code_for, make_staff, signed_in
 
@@ -187,12 +188,15 @@ def test_aging_many_cases_tells_dashboards_and_the_floor_once(
     }
     sends: list[list[tuple[str, dict]]] = []
     drawn: list[bool] = []
-    monkeypatch.setattr(notify.broadcast, "send_many", lambda messages: sends.append(messages))
-    monkeypatch.setattr(notify.broadcast, "send", lambda group, message: None)
+
+    def floor_payload(*, sound: bool = False) -> dict[str, str]:
+        drawn.append(sound)
+        return {}
+
+    monkeypatch.setattr(broadcast, "send_many", sends.append)
+    monkeypatch.setattr(broadcast, "send", lambda group, message: None)
     monkeypatch.setattr(notify, "floor_watched", lambda: True)
-    monkeypatch.setattr(
-        notify.floor, "floor_payload", lambda *, sound=False: drawn.append(sound) or {}
-    )
+    monkeypatch.setattr(floor, "floor_payload", floor_payload)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert queue_age() == 6
