@@ -1,9 +1,15 @@
-"""Bar charts drawn on the server as SVG geometry: the template only places rectangles and text,
-so the page needs no script (the CSP allows none inline) and no library. Each chart carries the
-numbers it draws, which the template also gives as a table for screen readers."""
+"""Bar charts drawn on the server as SVG: the page needs no script (the CSP allows none inline)
+and no library. Each chart carries the numbers it draws, also given as a table for screen
+readers. The markup is built here, every label and number escaped, rather than by template loops:
+over a month's report the loops cost more CPU than the aggregation's own Python."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 from handoff.models import Outcome
 from handoff.reports.selectors import Quality, Report
@@ -49,6 +55,75 @@ class Chart:
     @property
     def empty(self) -> bool:
         return not any(bar.value for group in self.groups for bar in group.bars)
+
+    @cached_property
+    def html(self) -> SafeString:
+        """The whole figure: caption, legend, drawing and the same numbers as a table."""
+        caption = format_html('<figcaption id="{}-title">{}</figcaption>', self.id, self.title)
+        if not self.groups:
+            body = mark_safe('<p class="muted">Nothing to draw for this period.</p>')
+        else:
+            body = format_html("{}{}{}", self._legend(), self._svg(), self._table())
+        return format_html('<figure class="chart" id="{}">{}{}</figure>', self.id, caption, body)
+
+    def _legend(self) -> SafeString:
+        if len(self.series) < 2:
+            return mark_safe("")
+        items = format_html_join(
+            "",
+            '<li><span class="swatch series-{}"></span>{}</li>',
+            enumerate(self.series),
+        )
+        return format_html('<ul class="legend" aria-hidden="true">{}</ul>', items)
+
+    def _svg(self) -> SafeString:
+        # The drawing is for the eye; the table carries the same numbers for screen readers.
+        groups = format_html_join(
+            "",
+            '<text x="{}" y="{}" text-anchor="end" class="label">{}</text>{}',
+            (
+                (self.label_x, g.label_y, Truncator(g.label).chars(30), self._bars(g))
+                for g in self.groups
+            ),
+        )
+        return format_html(
+            '<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" '
+            'focusable="false" class="bars">{}</svg>',
+            groups,
+            w=self.width,
+            h=self.height,
+        )
+
+    @staticmethod
+    def _bars(group: "Group") -> SafeString:
+        return format_html_join(
+            "",
+            '<rect x="{}" y="{}" width="{}" height="{}" class="series-{}"></rect>'
+            '<text x="{}" y="{}" class="value">{}</text>',
+            (
+                (b.x, b.y, b.width, BAR_HEIGHT, b.series, b.x + b.width + 6, b.y + 12, b.text)
+                for b in group.bars
+            ),
+        )
+
+    def _table(self) -> SafeString:
+        head = format_html_join("", '<th scope="col">{}</th>', ((s,) for s in self.series))
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th>{}</tr>',
+            (
+                (g.label, format_html_join("", "<td>{}</td>", ((b.text,) for b in g.bars)))
+                for g in self.groups
+            ),
+        )
+        return format_html(
+            '<table class="visually-hidden"><caption>{}</caption><thead><tr>'
+            '<th scope="col">{}</th>{}</tr></thead><tbody>{}</tbody></table>',
+            self.title,
+            "Group" if len(self.series) > 1 else "Item",
+            head,
+            rows,
+        )
 
 
 def _text(value: float | None, unit: str) -> str:

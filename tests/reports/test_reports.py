@@ -310,6 +310,20 @@ def test_a_formula_in_a_slug_is_neutralised(platform_factory: Any) -> None:
     assert lines[1].startswith("'-cmd,")
 
 
+def test_a_platform_name_is_text_in_every_chart_and_table(platform_factory: Any) -> None:
+    """Names come from the admin: markup in one is shown as text, in the drawing's labels and
+    in the tables that carry the same numbers."""
+    p = platform_factory()
+    post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body())
+    p.platform.name = '<img src=x onerror="alert(1)"> & Co'
+    p.platform.save(update_fields=["name"])
+    html = _supervisor().get("/reports/").content.decode()
+    assert "<img" not in html
+    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co") >= 4
+    # The drawing's label is cut to 30 characters; the table keeps the whole name.
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;…</text>" in html
+
+
 def _bulk(count: int, platforms: list[Any], counselor: User) -> None:
     """Cases straight into the table (the intake would take minutes for a thousand), every
     status and outcome represented."""
