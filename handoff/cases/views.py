@@ -29,9 +29,10 @@ from handoff.dbtypes import is_unreadable
 from handoff.decorators import staff_required
 from handoff.directory.services import mobile_crisis_teams_for
 from handoff.dispositions import services
+from handoff.dispositions.contact_status import contact_status_set
 from handoff.dispositions.script import call_script, latest_summary
 from handoff.events import event_record, refusal_record, view_record_shared
-from handoff.models import EventKind, Handoff, Note, Status
+from handoff.models import ContactStatus, EventKind, Handoff, Note, Status
 from handoff.queue.selectors import colleagues_for_transfer
 from handoff.retention import services as retention
 from handoff.reviews.selectors import needs_review
@@ -40,9 +41,18 @@ from handoff.types import StaffRequest
 
 logger = logging.getLogger(__name__)
 
+# The key that sets each contact status on the case page (static/console/workspace.js reads it
+# from the button), with the status's words.
+CONTACT_STATUS_KEYS = {
+    ContactStatus.ON_PHONE: "p",
+    ContactStatus.TEXTING: "t",
+    ContactStatus.WAITING: "w",
+}
+
 # The name each form has in the template of the page it posts from.
 FORM_NAMES: dict[type[forms.Form], str] = {
     case_forms.ContactAttemptForm: "attempt_form",
+    case_forms.ContactStatusForm: "contact_status_form",
     case_forms.NoteForm: "note_form",
     case_forms.RelayForm: "relay_form",
     case_forms.AssessmentForm: "assessment_form",
@@ -57,6 +67,7 @@ FORM_NAMES: dict[type[forms.Form], str] = {
 # The case page's forms that start empty (the assessment form starts from the case).
 CASE_PAGE_BLANK_FORMS = (
     case_forms.ContactAttemptForm,
+    case_forms.ContactStatusForm,
     case_forms.NoteForm,
     case_forms.RelayForm,
     case_forms.CloseForm,
@@ -143,6 +154,7 @@ def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
         ),
         "help_waiting": handoff.help_requests.filter(answered_at__isnull=True).first(),
         "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
+        "contact_statuses": [(s.value, s.label, key) for s, key in CONTACT_STATUS_KEYS.items()],
     }
     if context["is_supervisor"]:
         events, context["trace_total"] = case_trace(handoff.id)
@@ -309,6 +321,21 @@ def contact_attempt(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
             handoff_id=h.id, counselor=request.user, channel=d["channel"], result=d["result"]
         ),
         anchor="#attempts",
+    )
+
+
+@require_POST
+@staff_required
+def contact_status(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    """On the phone, texting, waiting for a reply: one key or one button on the case page."""
+    return _action(
+        request,
+        handoff_id,
+        case_forms.ContactStatusForm(request.POST),
+        lambda d, h: contact_status_set(
+            handoff_id=h.id, counselor=request.user, status=d["status"]
+        ),
+        anchor="#status",
     )
 
 
