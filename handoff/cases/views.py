@@ -4,6 +4,7 @@ the service's refusal beside the field it concerns."""
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from django.db import DataError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from counselors.models import User
@@ -161,7 +163,16 @@ def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
         context["trace"] = audit_rows(events)
     for form_class in CASE_PAGE_BLANK_FORMS:
         context[FORM_NAMES[form_class]] = form_class()
+    # A team is requested, or its news recorded, as the page is open: the time starts at now
+    # (to the minute), one key less at 2 a.m.; the counselor corrects it if it was earlier.
+    now = _now_minute()
+    context["dispatch_form"] = case_forms.DispatchForm(initial={"requested_at": now})
+    context["dispatch_update_form"] = case_forms.DispatchUpdateForm(initial={"at": now})
     return context
+
+
+def _now_minute() -> datetime:
+    return timezone.now().replace(second=0, microsecond=0)
 
 
 @require_GET
@@ -254,7 +265,10 @@ def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]
         "script": script,
         # The suggestion is chosen unless the counselor picks another center or types one.
         "call_form": case_forms.EmergencyCallForm(
-            initial={"center": match.center.pk if match.center else None}
+            initial={
+                "center": match.center.pk if match.center else None,
+                "dialed_at": _now_minute(),
+            }
         ),
         "centers": services.emergency_center_choices(match=match),
         "can_act": can_act_on_case(request.user, handoff),

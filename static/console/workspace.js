@@ -293,5 +293,12 @@
   var transcript = document.getElementById("live-transcript");
   if (transcript && !/^#msg-/.test(location.hash)) transcript.scrollTop = transcript.scrollHeight;
 
-  focusAfterLoad();
+  // After the load: the browser's own move to the #fragment comes first and would undo it.
+  function settle() {
+    focusAfterLoad();
+    // Says the keys, focus and drafts are in place (and lets a test wait for it, not guess).
+    document.body.setAttribute("data-workspace", "ready");
+  }
+  if (document.readyState === "complete") settle();
+  else window.addEventListener("load", function () { requestAnimationFrame(settle); });
 })();
