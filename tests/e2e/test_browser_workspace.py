@@ -359,7 +359,7 @@ def test_a_muted_alert_stays_silent_while_the_title_still_calls(platform_factory
             pages[name] = context.new_page()
             sign_in(pages[name], base, name)
         case_id = post_handoff(base, p.slug, p.inbound_secret, "imminent")
-        for name, page in pages.items():
+        for page in pages.values():
             page.wait_for_selector(f"#case-{case_id}")
             assert page.title().startswith("(1) IMMINENT case waiting")
             assert "alerting" in (page.get_attribute("body", "class") or "")
