@@ -85,16 +85,22 @@ def test_queue_case_and_emergency_screen_have_no_serious_violations(platform_fac
         assert "+16145550142" in page.inner_text("[data-testid=contact]")
         assert "123 Main St" in page.inner_text("[data-testid=location]")
         # The fields are found by the names a screen reader announces.
+        page.wait_for_selector("body[data-workspace=ready]")
+        page.keyboard.press("c")  # the contact attempts open
         page.get_by_label("Channel").select_option(label="Text message")
         page.get_by_label("Result").select_option(label="Left voicemail")
         page.click("button:has-text('Log attempt')")
         page.wait_for_selector("#attempts li:has-text('Left voicemail')")
+        page.wait_for_selector("body[data-workspace=ready]")
+        page.keyboard.press("n")  # the notes open
         page.get_by_label("New note").fill("Texted; will try a call at 9")
         page.click("button:has-text('Add note')")
         page.wait_for_selector("#notes li:has-text('will try a call')")
         assert page.get_by_label("Message to the person").is_visible()
+        page.wait_for_selector("body[data-workspace=ready]")
         check(page, "case", found)
 
+        page.keyboard.press("e")  # the emergency path opens
         page.click("[data-testid=emergency-link]")
         page.wait_for_url(f"{base}/cases/{cases[1]}/emergency")
         assert "Franklin County" in page.inner_text("[data-testid=center]")
