@@ -2,7 +2,7 @@
 works in during a crisis (the queue, a claimed case, the emergency call screen)."""
 
 from pprint import pformat
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from django.db import connection
@@ -20,6 +20,9 @@ from tests.e2e.test_browser_queue import (
 from tests.support.axe import axe_violations
 from tests.support.servers import daphne
 from tests.support.staff import make_staff
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,7 +130,8 @@ SUPERVISOR_PAGES = (
     "/cases/",
     "/account/",
 )
-SCREEN = {"width": 1280, "height": 720}
+SCHEMES: tuple[Literal["light"], Literal["dark"]] = ("light", "dark")
+SCREEN: "ViewportSize" = {"width": 1280, "height": 720}
 
 
 def measure(page: Any) -> dict[str, int]:
@@ -189,12 +193,10 @@ def test_every_page_in_both_themes_passes_axe_and_fits_a_1280_by_720_screen(
         tours = [(casey, COUNSELOR_PAGES), (supervisor, SUPERVISOR_PAGES)]
         for page, paths in tours:
             for path in paths:
-                url = base + path.format(
-                    case=f"/cases/{case_id}/", closed=f"/cases/{closed_id}/"
-                )
+                url = base + path.format(case=f"/cases/{case_id}/", closed=f"/cases/{closed_id}/")
                 page.goto(url)
                 page.wait_for_load_state("load")
-                for scheme in ("light", "dark"):
+                for scheme in SCHEMES:
                     page.emulate_media(color_scheme=scheme)
                     name = f"{scheme}:{path}"
                     if violations := axe_violations(page):
@@ -208,13 +210,13 @@ def test_every_page_in_both_themes_passes_axe_and_fits_a_1280_by_720_screen(
         for key in ("d", "m", "e"):
             casey.keyboard.press("Escape")
             casey.keyboard.press(key)
-            for scheme in ("light", "dark"):
+            for scheme in SCHEMES:
                 casey.emulate_media(color_scheme=scheme)
                 if violations := axe_violations(casey):
                     found[f"{scheme}:case panel {key}"] = violations
         casey.keyboard.press("Escape")
         casey.keyboard.press("?")
-        for scheme in ("light", "dark"):
+        for scheme in SCHEMES:
             casey.emulate_media(color_scheme=scheme)
             if violations := axe_violations(casey):
                 found[f"{scheme}:shortcuts"] = violations

@@ -4,7 +4,7 @@ the floor, drafts that survive a reload and the page refreshing itself, the them
 the system and the person's choice, and a muted alert that stays silent while the title
 still calls."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
@@ -25,9 +25,12 @@ from tests.e2e.test_browser_queue import (
 from tests.support.servers import daphne
 from tests.support.staff import make_staff
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VIEWPORT = {"width": 1280, "height": 720}
+VIEWPORT: "ViewportSize" = {"width": 1280, "height": 720}
 
 
 def tab_to(page: Any, selector: str, *, limit: int = 60) -> None:
