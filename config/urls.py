@@ -32,6 +32,7 @@ urlpatterns = [
     path("accounts/session", session_views.session_status, name="session-status"),
     path("accounts/session/keep", session_views.session_keep, name="session-keep"),
     path("account/", staff_views.account, name="account"),
+    path("account/preferences", staff_views.preferences, name="account-preferences"),
     path("account/authenticator", staff_views.authenticator_start, name="account-authenticator"),
     path(
         "account/authenticator/confirm",
@@ -59,6 +60,11 @@ urlpatterns = [
     path("cases/<uuid:handoff_id>/live", case_views.case_live, name="case-live"),
     path("cases/<uuid:handoff_id>/attempts", case_views.contact_attempt, name="case-attempt"),
     path("cases/<uuid:handoff_id>/notes", case_views.note_add, name="case-note"),
+    path(
+        "cases/<uuid:handoff_id>/contact-status",
+        case_views.contact_status,
+        name="case-contact-status",
+    ),
     path(
         "cases/<uuid:handoff_id>/notes/<int:note_id>/edit",
         case_views.note_edit,

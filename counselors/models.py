@@ -16,6 +16,23 @@ class Availability(models.TextChoices):
     AWAY = "away", "Away"
 
 
+class Theme(models.TextChoices):
+    """How the console looks to this person: as their system says, or always one way."""
+
+    SYSTEM = "system", "As my system (light or dark)"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+class AlertSound(models.TextChoices):
+    """How the alert for an urgent case sounds to this person; the title and the banner change
+    whatever is chosen."""
+
+    ON = "on", "On"
+    QUIET = "quiet", "Quiet"
+    MUTED = "muted", "Muted"
+
+
 class User(AbstractUser):
     """A member of staff. The role decides what they may see and do (see handoff.access)."""
 
@@ -27,6 +44,8 @@ class User(AbstractUser):
     availability = models.CharField(
         max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
     )
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    alert_sound = models.CharField(max_length=8, choices=AlertSound.choices, default=AlertSound.ON)
 
     class Meta:
         constraints = [
@@ -92,6 +111,7 @@ class AccountEventKind(models.TextChoices):
     FACTOR_RESET = "factor_reset", "Second factor reset"
     BACKUP_CODES_ISSUED = "backup_codes_issued", "Backup codes issued"
     BACKUP_CODE_USED = "backup_code_used", "Backup code used"
+    PREFERENCES_CHANGED = "preferences_changed", "Theme or alert sound changed"
 
 
 class AccountEvent(models.Model):

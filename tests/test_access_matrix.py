@@ -253,6 +253,10 @@ TABLE: dict[str, Row] = {
         data=lambda w: {"channel": "phone", "result": "no_answer"},
     ),
     "case-note": Row(case, post=holder_or_supervisor(302), data=lambda w: {"text": "A note."}),
+    # What the holder is doing: a supervisor may act on the case but is not on the phone (400).
+    "case-contact-status": Row(
+        case, post=each(400, holder=302, other=403), data=lambda w: {"status": "on_phone"}
+    ),
     # Only its author edits a note; a supervisor is told so (400), not refused the case.
     "case-note-edit": Row(
         lambda w: {"handoff_id": w.case, "note_id": w.note.pk},
@@ -319,6 +323,9 @@ TABLE: dict[str, Row] = {
     "account-authenticator-confirm": Row(post=each(400), data=lambda w: {"new_token": "123456"}),
     "account-backup-codes": Row(post=each(400)),
     "account-sign-out-everywhere": Row(post=each(302)),
+    "account-preferences": Row(
+        post=each(302), data=lambda w: {"theme": "dark", "alert_sound": "quiet"}
+    ),
     "staff": Row(get=supervisors(200)),
     "staff-sessions-end": Row(lambda w: {"user_id": w.other.pk}, post=supervisors(200)),
     "staff-factor-reset": Row(lambda w: {"user_id": w.other.pk}, post=supervisors(200)),

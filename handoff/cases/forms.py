@@ -11,6 +11,7 @@ from handoff.dispositions.services import SAFETY_PLAN_FIELDS
 from handoff.models import (
     ContactChannel,
     ContactResult,
+    ContactStatus,
     DispatchStatus,
     EmergencyCenter,
     MobileCrisisTeam,
@@ -32,6 +33,14 @@ def _dt(*, required: bool = True, label: str = "") -> forms.DateTimeField:
 class ContactAttemptForm(forms.Form):
     channel = forms.ChoiceField(choices=ContactChannel.choices)
     result = forms.ChoiceField(choices=ContactResult.choices)
+
+
+class ContactStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "None"), *ContactStatus.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose on the phone, texting or waiting for a reply."},
+    )
 
 
 class NoteForm(forms.Form):

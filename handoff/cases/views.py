@@ -4,6 +4,7 @@ the service's refusal beside the field it concerns."""
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from django.db import DataError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from counselors.models import User
@@ -29,9 +31,10 @@ from handoff.dbtypes import is_unreadable
 from handoff.decorators import staff_required
 from handoff.directory.services import mobile_crisis_teams_for
 from handoff.dispositions import services
+from handoff.dispositions.contact_status import contact_status_set
 from handoff.dispositions.script import call_script, latest_summary
 from handoff.events import event_record, refusal_record, view_record_shared
-from handoff.models import EventKind, Handoff, Note, Status
+from handoff.models import ContactStatus, EventKind, Handoff, Note, Status
 from handoff.queue.selectors import colleagues_for_transfer
 from handoff.retention import services as retention
 from handoff.reviews.selectors import needs_review
@@ -40,9 +43,18 @@ from handoff.types import StaffRequest
 
 logger = logging.getLogger(__name__)
 
+# The key that sets each contact status on the case page (static/console/workspace.js reads it
+# from the button), with the status's words.
+CONTACT_STATUS_KEYS = {
+    ContactStatus.ON_PHONE: "p",
+    ContactStatus.TEXTING: "t",
+    ContactStatus.WAITING: "w",
+}
+
 # The name each form has in the template of the page it posts from.
 FORM_NAMES: dict[type[forms.Form], str] = {
     case_forms.ContactAttemptForm: "attempt_form",
+    case_forms.ContactStatusForm: "contact_status_form",
     case_forms.NoteForm: "note_form",
     case_forms.RelayForm: "relay_form",
     case_forms.AssessmentForm: "assessment_form",
@@ -57,6 +69,7 @@ FORM_NAMES: dict[type[forms.Form], str] = {
 # The case page's forms that start empty (the assessment form starts from the case).
 CASE_PAGE_BLANK_FORMS = (
     case_forms.ContactAttemptForm,
+    case_forms.ContactStatusForm,
     case_forms.NoteForm,
     case_forms.RelayForm,
     case_forms.CloseForm,
@@ -143,13 +156,23 @@ def case_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]:
         ),
         "help_waiting": handoff.help_requests.filter(answered_at__isnull=True).first(),
         "withdrawn_notice": handoff.withdrawn_reason and handoff.status != Status.WITHDRAWN,
+        "contact_statuses": [(s.value, s.label, key) for s, key in CONTACT_STATUS_KEYS.items()],
     }
     if context["is_supervisor"]:
         events, context["trace_total"] = case_trace(handoff.id)
         context["trace"] = audit_rows(events)
     for form_class in CASE_PAGE_BLANK_FORMS:
         context[FORM_NAMES[form_class]] = form_class()
+    # A team is requested, or its news recorded, as the page is open: the time starts at now
+    # (to the minute), one key less at 2 a.m.; the counselor corrects it if it was earlier.
+    now = _now_minute()
+    context["dispatch_form"] = case_forms.DispatchForm(initial={"requested_at": now})
+    context["dispatch_update_form"] = case_forms.DispatchUpdateForm(initial={"at": now})
     return context
+
+
+def _now_minute() -> datetime:
+    return timezone.now().replace(second=0, microsecond=0)
 
 
 @require_GET
@@ -242,7 +265,10 @@ def emergency_context(request: StaffRequest, handoff: Handoff) -> dict[str, Any]
         "script": script,
         # The suggestion is chosen unless the counselor picks another center or types one.
         "call_form": case_forms.EmergencyCallForm(
-            initial={"center": match.center.pk if match.center else None}
+            initial={
+                "center": match.center.pk if match.center else None,
+                "dialed_at": _now_minute(),
+            }
         ),
         "centers": services.emergency_center_choices(match=match),
         "can_act": can_act_on_case(request.user, handoff),
@@ -309,6 +335,21 @@ def contact_attempt(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
             handoff_id=h.id, counselor=request.user, channel=d["channel"], result=d["result"]
         ),
         anchor="#attempts",
+    )
+
+
+@require_POST
+@staff_required
+def contact_status(request: StaffRequest, handoff_id: UUID) -> HttpResponse:
+    """On the phone, texting, waiting for a reply: one key or one button on the case page."""
+    return _action(
+        request,
+        handoff_id,
+        case_forms.ContactStatusForm(request.POST),
+        lambda d, h: contact_status_set(
+            handoff_id=h.id, counselor=request.user, status=d["status"]
+        ),
+        anchor="#status",
     )
 
 

@@ -32,6 +32,7 @@ class EventKind(models.TextChoices):
     NOTE_EDITED = "note_edited", "Note edited"
     ASSESSMENT_RECORDED = "assessment_recorded", "Risk assessment recorded"
     MESSAGE_RELAYED = "message_relayed", "Message relayed"
+    CONTACT_STATUS = "contact_status", "Contact status set"
     MOBILE_CRISIS_REQUESTED = "mobile_crisis_requested", "Mobile crisis team requested"
     MOBILE_CRISIS_UPDATE = "mobile_crisis_update", "Mobile crisis team update"
     EMERGENCY_CALL_RECORDED = "emergency_call_recorded", "Emergency call recorded"

@@ -44,6 +44,15 @@ class Outcome(models.TextChoices):
     REFERRED = "referred", "Referred"
 
 
+class ContactStatus(models.TextChoices):
+    """What the counselor holding a case is doing with the person right now (set from the case
+    page, shown on the floor and in the counselor's own list)."""
+
+    ON_PHONE = "on_phone", "On the phone"
+    TEXTING = "texting", "Texting"
+    WAITING = "waiting", "Waiting for a reply"
+
+
 class TierSource(models.TextChoices):
     PLATFORM = "platform", "Platform's level"
     SUMMARY = "summary", "Machine summary"
@@ -151,6 +160,17 @@ class Handoff(models.Model):
         related_name="+",
     )
     purge_reason = EncryptedTextField(blank=True, default="")
+    # Who set it is kept so a status outlives no hand-over: a case released or transferred shows
+    # none until its new holder sets one (contact_status_shown).
+    contact_status = models.CharField(max_length=16, choices=ContactStatus.choices, blank=True)
+    contact_status_at = models.DateTimeField(null=True, blank=True)
+    contact_status_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [
@@ -224,6 +244,15 @@ class Handoff(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def contact_status_shown(self) -> bool:
+        """Whether the contact status is its present holder's (and the case is being worked)."""
+        return bool(
+            self.contact_status
+            and self.status in (Status.CLAIMED, Status.IN_CONTACT)
+            and self.contact_status_by_id == self.claimed_by_id
+        )
 
 
 class Consent(models.Model):

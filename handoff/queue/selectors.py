@@ -100,6 +100,10 @@ def cases_of(*, counselor: User) -> QuerySet[Handoff]:
             "status",
             "claimed_at",
             "withdrawn_reason",
+            "claimed_by",
+            "contact_status",
+            "contact_status_at",
+            "contact_status_by",
             "platform__name",
         )
         .order_by("-tier_rank", "claimed_at")

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from counselors import second_factor
 from counselors.accounts import second_factor_reset, sessions_end_all
 from counselors.models import AccountEventKind, User
+from counselors.preferences import PreferencesForm, preferences_set
 from counselors.signin import locked_usernames, password_and_code_check, signin_unlock
 from handoff.access import can_manage_account, can_unlock_sign_in, is_supervisor
 from handoff.decorators import staff_required
@@ -30,6 +32,7 @@ def _account_context(request: StaffRequest, **extra: object) -> dict[str, object
         "authenticator": device,
         "backup_codes_left": second_factor.backup_codes_left(user),
         "idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "preferences_form": PreferencesForm.of(user),
         **extra,
     }
 
@@ -53,6 +56,21 @@ NOT_PROVED = (
 @staff_required
 def account(request: StaffRequest) -> HttpResponse:
     return render(request, PAGE, _account_context(request))
+
+
+@require_POST
+@staff_required
+def preferences(request: StaffRequest) -> HttpResponse:
+    """Theme and alert sound, the person's own; the page comes back in the chosen theme."""
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(request, PAGE, _account_context(request, preferences_form=form), status=400)
+    preferences_set(
+        user=request.user,
+        theme=form.cleaned_data["theme"],
+        alert_sound=form.cleaned_data["alert_sound"],
+    )
+    return redirect(reverse("account") + "#preferences")
 
 
 @require_POST

@@ -12,6 +12,7 @@
   var again = false;
 
   var CHECK_MS = 30000;
+  var LIVE_PARTS = ["live", "live-transcript"];
 
   function currentVersion() {
     var el = document.getElementById("live");
@@ -21,7 +22,9 @@
   // A form of this page was sent: the server's answer replaces the page, and must not be
   // cut short by a refresh (a claim refused because a colleague was quicker says who).
   var leaving = false;
-  document.addEventListener("submit", function () { leaving = true; }, true);
+  // On the window, after the page's own handlers: a submit they stopped (a confirmation
+  // declined) leaves nothing, and the page keeps following its case.
+  window.addEventListener("submit", function (e) { if (!e.defaultPrevented) leaving = true; });
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) { leaving = false; refresh(); } // back from the browser's page cache
   });
@@ -77,9 +80,20 @@
         if (!html) return;
         var tpl = document.createElement("template");
         tpl.innerHTML = html.trim();
-        var fresh = tpl.content.getElementById("live");
-        var current = document.getElementById("live");
-        if (fresh && current) current.replaceWith(fresh);
+        // The case's state (beside the person) and the conversation: each swapped by its id. The
+        // conversation keeps its place, and follows new messages if it was at the newest.
+        LIVE_PARTS.forEach(function (id) {
+          var fresh = tpl.content.getElementById(id);
+          var current = document.getElementById(id);
+          if (!fresh || !current) return;
+          var atEnd = current.scrollHeight - current.scrollTop - current.clientHeight < 8;
+          var top = current.scrollTop;
+          var focused = current === document.activeElement;
+          current.replaceWith(fresh);
+          fresh.scrollTop = atEnd ? fresh.scrollHeight : top;
+          if (focused) fresh.focus();
+        });
+        document.dispatchEvent(new CustomEvent("case:refreshed"));
       })
       .finally(function () {
         fetching = false;

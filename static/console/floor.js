@@ -40,7 +40,7 @@
   }
 
   function ring() {
-    try { sound.currentTime = 0; var p = sound.play(); if (p && p.catch) p.catch(function () {}); } catch (e) { /* autoplay refused */ }
+    window.consoleRing(sound);
   }
 
   function typing() {

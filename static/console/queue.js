@@ -84,7 +84,7 @@
     if (URGENT_TIERS.indexOf(tier) !== -1 && fresh && !unseenUrgent[id]) {
       unseenUrgent[id] = tier;
       if (!lookingNow()) {
-        try { sound.currentTime = 0; var p = sound.play(); if (p && p.catch) p.catch(function () {}); } catch (e) { /* autoplay refused */ }
+        window.consoleRing(sound);
       }
     }
     updateTitle();

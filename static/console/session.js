@@ -5,6 +5,19 @@
 // to stay signed in (a request the person makes, so it counts). At the end, it goes to sign-in.
 (function () {
   "use strict";
+  // Signing out forgets the case pages' drafts kept in this browser (static/console/workspace.js):
+  // the next person at this desk does not inherit them.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.action || !/\/accounts\/logout\/$/.test(new URL(form.action, location.href).pathname)) return;
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf("console.draft.") === 0) localStorage.removeItem(key);
+      }
+    } catch (err) { /* storage refused: nothing was kept */ }
+  });
+
   var meta = document.querySelector("meta[name=session-expiry]");
   if (!meta) return;
   var warnSeconds = parseInt(meta.getAttribute("data-warn"), 10) || 120;

@@ -68,3 +68,18 @@
     };
   };
 })();
+
+// The alert sound, as the person chose on their account page (data-sound on the <audio>): on,
+// quiet (a quarter of the volume) or muted (never played). The pages that alert change their
+// title and banner whatever the choice; only the sound is the person's to turn down.
+(function () {
+  "use strict";
+  var QUIET = 0.25;
+  window.consoleRing = function (audio) {
+    if (!audio) return;
+    var choice = audio.getAttribute("data-sound") || "on";
+    if (choice === "muted") return;
+    audio.volume = choice === "quiet" ? QUIET : 1;
+    try { audio.currentTime = 0; var p = audio.play(); if (p && p.catch) p.catch(function () {}); } catch (e) { /* autoplay refused */ }
+  };
+})();

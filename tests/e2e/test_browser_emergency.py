@@ -72,6 +72,8 @@ def test_counselor_records_an_emergency_call_and_its_outcome(platform_factory) -
         post_message(base, p.slug, p.inbound_secret, case_id, "I can hear sirens outside")
         page.wait_for_selector("text=I can hear sirens outside")
 
+        page.wait_for_selector("body[data-workspace=ready]")
+        page.keyboard.press("e")  # the emergency path opens
         page.click("[data-testid=emergency-link]")
         page.wait_for_url(f"{base}/cases/{case_id}/emergency")
         assert "Franklin County Emergency Communications" in page.inner_text("[data-testid=center]")

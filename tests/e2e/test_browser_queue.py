@@ -361,7 +361,9 @@ def test_a_case_moved_away_from_its_holder_leaves_their_open_page(platform_facto
         hand_to(casey)
         page.goto(f"{base}/cases/{case_id}/")
         page.wait_for_selector("body[data-case-socket=open]")
-        page.fill("#notes textarea", "Said her sister is on the way; call back at 22:30")
+        page.wait_for_selector("body[data-workspace=ready]")
+        page.keyboard.press("n")  # the notes open, the cursor in the new note
+        page.keyboard.type("Said her sister is on the way; call back at 22:30")
         hand_to(jordan)
         page.wait_for_selector("text=This case is no longer yours")
         assert (

@@ -26,7 +26,7 @@ def _text(fragment: str) -> str:
 
 def _page_address(page: str) -> str:
     location = page.split('data-testid="location">')[1].split("</dd>")[0]
-    return _text(location.split("<br>")[0])
+    return _text(location.split("<br>")[0].split("<button")[0])  # without its Copy button
 
 
 def _script_line(screen: str, label: str) -> str:
