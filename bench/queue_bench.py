@@ -64,7 +64,6 @@ from bench.common import (
 from bench.intake_bench import create_platform, sign_all
 
 MODULE = "bench.queue_bench"
-DATABASE_NAME = "handoff_bench_queue"
 ECHO_GROUP = "bench-echo"
 # Frames are told apart by their first characters: every message starts with its type, and a
 # queue update names its case within its first 200 characters (json.dumps keeps key order).
@@ -792,7 +791,9 @@ def _raise_limit() -> None:
 def bench_env() -> dict[str, str]:
     env = production_env()
     parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DATABASE_NAME}"))
+    # Beside the intake benchmark's database: handoff_bench_queue unless BENCH_DATABASE_URL names
+    # another, so runs against different databases never drop each other's.
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"{parts.path}_queue"))
     # This run's own channel-layer keys: other runs on the same Redis never reach its sockets.
     env["CHANNEL_PREFIX"] = f"benchq{os.getpid()}"
     return env
