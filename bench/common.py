@@ -193,7 +193,8 @@ def daphne(
     *,
     name: str,
     env: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    # The console takes 15 s to start here when the machine is busy.
+    timeout: float = 90.0,
     preexec_fn: Callable[[], None] | None = None,
     processes: int = 1,
 ) -> Iterator[Server]:
