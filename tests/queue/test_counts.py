@@ -115,7 +115,9 @@ class World:
             )
         elif action == "close" and held:
             # As any writer would close it; the ledger does not depend on which code wrote.
-            Handoff.objects.filter(pk=held.pk).update(status=Status.CLOSED)
+            Handoff.objects.filter(pk=held.pk).update(
+                status=Status.CLOSED, closed_at=timezone.now()
+            )
         elif action in {"withdraw", "withdraw_after_claim"}:
             target = waiting if action == "withdraw" else held
             if target is not None:
