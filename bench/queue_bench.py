@@ -249,10 +249,10 @@ def _setup_claims(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _setup_broadcast_cost(payload: dict[str, Any]) -> dict[str, Any]:
-    """Time of what every intake and claim does after commit, in this process (no server around
-    it; wall time, so PostgreSQL's part counts): the per-tier counts alone, and one case's whole queue update (its row read, the counts
-    read and rendered, the sequence number, the send to Redis). Median of `rounds` each, in ms,
-    with the number of waiting cases they saw."""
+    """Time of what every intake and claim does after commit, in this process (no server
+    around it; wall time, so PostgreSQL's part counts): the per-tier counts alone, and one
+    case's whole queue update (its row read, the counts read and rendered, the sequence number,
+    the send to Redis). Median of `rounds` each, in ms, with the number of waiting cases."""
     import statistics
 
     from handoff.models import Handoff, Status
