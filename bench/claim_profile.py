@@ -6,6 +6,7 @@ a Django hello. Not a benchmark (`make bench` does not run it); see bench/intake
 """
 
 import cProfile
+import json
 import os
 import pstats
 import sys
@@ -30,13 +31,13 @@ def _run(count: int, top: int, sort: str) -> None:
 
     slug = f"prof-{uuid.uuid4().hex[:8]}"
     secret = platform_create(slug=slug, name=slug).inbound_secret
-    import json
-
     body = json.dumps(sample_handoff()).encode()
     headers = sign_headers(secret=secret, msg_id=f"msg_{uuid.uuid4().hex}", body=body)
-    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
     created = Client(HTTP_HOST="127.0.0.1").post(
-        f"/api/v1/platforms/{slug}/handoffs", data=body, content_type="application/json", **meta
+        f"/api/v1/platforms/{slug}/handoffs",
+        data=body,
+        content_type="application/json",
+        headers=headers,
     )
     case_id = created.json()["id"]
     winner = signed_in(make_staff(f"w{uuid.uuid4().hex[:8]}"))

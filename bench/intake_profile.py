@@ -45,13 +45,14 @@ def _run(count: int, top: int, sort: str) -> None:
         for i in range(n):
             body = json.dumps(sample_handoff(level=levels[i % 4])).encode()
             headers = sign_headers(secret=secret, msg_id=f"msg_{uuid.uuid4().hex}", body=body)
-            meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-            out.append((body, meta))
+            out.append((body, headers))
         return out
 
     def send(batch: list[tuple[bytes, dict[str, str]]]) -> None:
         for body, headers in batch:
-            response = client.post(path, data=body, content_type="application/json", **headers)
+            response = client.post(
+                path, data=body, content_type="application/json", headers=headers
+            )
             if response.status_code != 202:
                 raise SystemExit(f"{response.status_code}: {response.content[:300]!r}")
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from counselors.models import Role
 from handoff.intake import schema
 from handoff.intake import services as intake
-from handoff.models import Handoff, QueueDelta, Status, Tier, WithdrawReason
+from handoff.models import Handoff, QueueDelta, Status, Tier
 from handoff.queue import selectors
 from handoff.queue import services as queue
 from tests.support.factories import PlatformFactory, handoff_body, post_signed
@@ -125,7 +125,7 @@ class World:
                     platform=self.platform.platform,
                     handoff_id=str(target.pk),
                     webhook_id=f"msg_{uuid.uuid4().hex}",
-                    data=schema.Withdraw(reason=WithdrawReason.USER_LEFT),
+                    data=schema.Withdraw(reason="user_left"),
                 )
         elif action == "tier_change" and waiting:
             tier = Tier.values[(pick // 2) % len(Tier.values)]
