@@ -25,6 +25,7 @@ sockets.
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -983,6 +984,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--storm-only", action="store_true", help="only part 4, the reconnect storm"
     )
+    parser.add_argument(
+        "--waiting", type=int, help="waiting cases for part 3 and the counts' cost (10,000)"
+    )
     args = parser.parse_args(argv)
     if args.setup:
         return setup_main(SETUP_ACTIONS, args.setup)
@@ -991,6 +995,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.quick
         else Settings((1, 10, 50, 200), 30, 1000, 50, 300.0, 100, 10_000, 50, 500, 100)
     )
+    if args.waiting is not None:
+        settings = dataclasses.replace(settings, waiting=args.waiting)
     stop_on_sigterm()
     skip_sniffio_lookup()
     soft, hard = raise_open_files()
