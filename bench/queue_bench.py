@@ -262,20 +262,26 @@ def _setup_broadcast_cost(payload: dict[str, Any]) -> dict[str, Any]:
     rounds = int(payload.get("rounds", 200))
     case_id = str(Handoff.objects.filter(status=Status.QUEUED).values_list("pk", flat=True).first())
 
-    def cpu_ms(work: Callable[[], object]) -> float:
-        """Wall time, not this process's CPU: what grows with the queue is PostgreSQL's work."""
+    def timed(work: Callable[[], object]) -> tuple[float, float]:
+        """Wall time, not this process's CPU: what grows with the queue is PostgreSQL's work.
+        The fastest of the rounds is the cost (waiting for a core on a busy machine only ever
+        adds to it); the median is printed beside it."""
         work()  # warm (and fold the ledger after a bulk insert)
         times = []
         for _ in range(rounds):
             started = time.perf_counter()
             work()
             times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times)
+        return min(times), statistics.median(times)
 
+    counts = timed(selectors.tier_counts)
+    update = timed(lambda: notify._send_changes([notify.CaseChange(case_id)]))
     return {
         "waiting": Handoff.objects.filter(status=Status.QUEUED).count(),
-        "counts_ms": cpu_ms(selectors.tier_counts),
-        "update_ms": cpu_ms(lambda: notify._send_changes([notify.CaseChange(case_id)])),
+        "counts_ms": counts[0],
+        "counts_median_ms": counts[1],
+        "update_ms": update[0],
+        "update_median_ms": update[1],
     }
 
 
@@ -960,20 +966,21 @@ def print_costs(costs: list[dict[str, Any]]) -> bool:
         return True
     small, large = costs[0], costs[-1]
     rows = []
-    for name, key in (("per-tier counts", "counts_ms"), ("one case's queue update", "update_ms")):
-        ratio = large[key] / small[key] if small[key] else float("inf")
+    for name, key in (("per-tier counts", "counts"), ("one case's queue update", "update")):
+        fast, median = f"{key}_ms", f"{key}_median_ms"
+        ratio = large[fast] / small[fast] if small[fast] else float("inf")
         rows.append(
             [
                 name,
-                f"{small[key]:.3f} ms at {small['waiting']:,}",
-                f"{large[key]:.3f} ms at {large['waiting']:,}",
+                f"{small[fast]:.3f} ms at {small['waiting']:,} (median {small[median]:.3f})",
+                f"{large[fast]:.3f} ms at {large['waiting']:,} (median {large[median]:.3f})",
                 f"{ratio:.2f}x",
                 "<= 1.2x",
                 "met" if ratio <= 1.2 else "MISSED",
             ]
         )
     print()
-    headers = ("time per call (median)", "small queue", "large queue", "ratio", "target", "")
+    headers = ("time per call (fastest)", "small queue", "large queue", "ratio", "target", "")
     print_table(headers, rows)
     return True
 
