@@ -51,7 +51,6 @@ from bench.common import (
 )
 from bench.intake_bench import create_platform, sign_all
 
-DATABASE_NAME = "handoff_bench_burst"
 POLL_S = 0.5
 TARGET_S = 15.0
 CELERY_QUEUE = "celery"
@@ -275,7 +274,9 @@ def engine_baseline(runs: int) -> tuple[float, float]:
 def bench_env() -> dict[str, str]:
     env = production_env()
     parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DATABASE_NAME}"))
+    # Beside the intake benchmark's database: handoff_bench_burst unless BENCH_DATABASE_URL names
+    # another, so runs against different databases never drop each other's.
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"{parts.path}_burst"))
     env["CHANNEL_PREFIX"] = f"benchb{os.getpid()}"
     return env
 

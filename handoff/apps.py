@@ -12,6 +12,7 @@ class HandoffConfig(AppConfig):
         dbtypes.connect_signal()
         # Connects the queue's receivers (a relayed message settling) in every process, web
         # or worker; models must be loaded first, so not at the top of this module.
+        from handoff import platforms  # noqa: F401  (a changed platform stales every cache)
         from handoff.models import Outcome, Tier
         from handoff.queue import notify  # noqa: F401
         from handoff.reviews import services  # noqa: F401  (marks cases for review)

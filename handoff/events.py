@@ -28,10 +28,13 @@ def event_record(
     kind: EventKind,
     actor: User | None = None,
     data: dict[str, Any] | None = None,
+    first: bool = False,
 ) -> HandoffEvent:
-    """Append an event. `data` holds ids, statuses and counts, never personal data."""
+    """Append an event. `data` holds ids, statuses and counts, never personal data.
+    `first`: the case was inserted in the caller's transaction, so this event starts its chain
+    (see events_record)."""
     event = event_build(handoff=handoff, kind=kind, actor=actor, data=data)
-    events_record([event])
+    events_record([event], first=first)
     return event
 
 
@@ -64,7 +67,7 @@ def console_event_record(
     return event
 
 
-def events_record(events: Sequence[HandoffEvent]) -> None:
+def events_record(events: Sequence[HandoffEvent], *, first: bool = False) -> None:
     """Chain the events onto their cases' chains and insert them, in the caller's transaction
     (or one of their own). One event is saved (post_save receivers run); several go in at once.
 
@@ -72,12 +75,24 @@ def events_record(events: Sequence[HandoffEvent]) -> None:
     takes its case's row lock (FOR NO KEY UPDATE, after whatever lock its writer already holds on
     it, so the order is always case row, then chain head) and its chain head's, in case id order
     when there are several. The event's time is taken under those locks, so a chain's times
-    never run backwards. On SQLite the whole database takes turns (IMMEDIATE transactions)."""
+    never run backwards. On SQLite the whole database takes turns (IMMEDIATE transactions).
+
+    `first`: every case was inserted in the caller's transaction (a new handoff), so nobody else
+    can see it, its insert already holds its row lock, and its chain has no head and no event:
+    the chain starts here without the three reads. Should a head exist after all, inserting the
+    new one fails on its primary key and the caller's transaction rolls back."""
     if not events:
         return
     chains = sorted({e.handoff_id for e in events})
     with transaction.atomic(savepoint=False):
         cases = [c for c in chains if c != chain.CONSOLE_CHAIN]
+        if first:
+            if chain.CONSOLE_CHAIN in chains:
+                raise ValueError("the console's chain is never new")
+            new = {c: EventChainHead(chain_id=c) for c in chains}
+            _chain_and_insert(events, new)
+            EventChainHead.objects.bulk_create(new.values())
+            return
         if cases:
             list(
                 Handoff.objects.select_for_update(no_key=True)
@@ -93,19 +108,7 @@ def events_record(events: Sequence[HandoffEvent]) -> None:
         }
         new = _heads_start([c for c in chains if c not in heads])
         heads.update(new)
-        now = timezone.now()
-        for event in events:
-            head = heads[event.handoff_id]
-            event.at = now
-            event.data = chain.normalized(event.data or {})
-            event.seq = head.seq + 1
-            event.prev_hash = head.hash
-            event.hash = chain.sign(event_body(event))
-            head.seq, head.hash = event.seq, event.hash
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            HandoffEvent.objects.bulk_create(events)
+        _chain_and_insert(events, heads)
         if new:
             EventChainHead.objects.bulk_create(new.values())
         moved = [h for c, h in heads.items() if c not in new]
@@ -115,6 +118,23 @@ def events_record(events: Sequence[HandoffEvent]) -> None:
             )
         elif moved:
             EventChainHead.objects.bulk_update(moved, ["seq", "hash"])
+
+
+def _chain_and_insert(events: Sequence[HandoffEvent], heads: dict[Any, EventChainHead]) -> None:
+    """Link each event after its chain's head (moving the head along) and insert them."""
+    now = timezone.now()
+    for event in events:
+        head = heads[event.handoff_id]
+        event.at = now
+        event.data = chain.normalized(event.data or {})
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        event.hash = chain.sign(event_body(event))
+        head.seq, head.hash = event.seq, event.hash
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        HandoffEvent.objects.bulk_create(events)
 
 
 def _heads_start(chain_ids: list[Any]) -> dict[Any, EventChainHead]:

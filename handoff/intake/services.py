@@ -212,6 +212,7 @@ def _handoff_insert(
     event_record(
         handoff=handoff,
         kind=EventKind.RECEIVED,
+        first=True,  # inserted just above: its chain starts here
         data={
             "messages": len(data.transcript),
             "platform_level": data.risk.level,

@@ -14,16 +14,15 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DataError, transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ValidationError
 
 from handoff.intake import schema, services
 from handoff.intake.openapi import openapi_document
 from handoff.intake.ratelimit import take_token
-from handoff.models import Platform, PlatformSecret, platform_status
+from handoff.models import Platform, platform_status
+from handoff.platforms import platform_for_request
 from handoff.problems import problem
 from handoff.signing import verify
 
@@ -44,18 +43,6 @@ def _unauthorized() -> JsonResponse:
 
 def _not_found() -> JsonResponse:
     return problem(status=404, slug="not-found", title="Not found", detail="No such handoff.")
-
-
-def _platform_and_secrets(slug: str) -> tuple[Platform | None, list[str]]:
-    """An active platform and its inbound secrets that have not expired, in one query. A
-    platform with none cannot verify anything and is treated as unknown."""
-    rows = list(
-        PlatformSecret.objects.filter(platform__slug=slug, platform__active=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-        .select_related("platform")
-        .defer("platform__outbound_secret")  # signs callbacks; not needed to take a request
-    )
-    return (rows[0].platform if rows else None), [row.secret for row in rows]
 
 
 def _read_body(request: HttpRequest) -> bytes | None:
@@ -96,7 +83,7 @@ def platform_endpoint(*, methods: tuple[str, ...], body: bool) -> Callable[[View
                     title="Request body too large",
                     detail=f"The limit is {settings.INTAKE_MAX_BODY_BYTES} bytes.",
                 )
-            found, secrets_ = _platform_and_secrets(platform)
+            found, secrets_ = platform_for_request(platform)
             # Unknown, inactive and badly signed all get the same answer.
             if found is None or not verify(body=raw, headers=request.headers, secrets_=secrets_):
                 return _unauthorized()

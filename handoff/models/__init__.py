@@ -20,6 +20,7 @@ from handoff.models.case import (
 from handoff.models.directory import EmergencyCenter, EmergencyCenterPostalCode, MobileCrisisTeam
 from handoff.models.intake import WebhookDelivery
 from handoff.models.platform import Platform, PlatformSecret
+from handoff.models.queue import QueueDelta
 from handoff.models.reviews import Review
 from handoff.models.summary import HandoffSummary, SummaryStatus
 from handoff.models.supervision import Alert, AlertKind, Handover, HelpRequest, Release
@@ -80,6 +81,7 @@ __all__ = [
     "Outcome",
     "Platform",
     "PlatformSecret",
+    "QueueDelta",
     "Release",
     "Review",
     "RiskAssessment",

@@ -10,19 +10,23 @@ The dashboard socket's snapshot is made here too (snapshot_texts): handoff.routi
 the consumer, so the transport never imports the queue.
 """
 
+import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 from django.dispatch import receiver
 
 from counselors.models import User
 from counselors.presence import floor_watched
+from handoff import runtime
 from handoff.callbacks.sender import relay_settled
 from handoff.models import Alert, AlertKind, Callback, Handoff
 from handoff.queue import floor, render, selectors
@@ -65,13 +69,91 @@ def case_changed_on_commit(
         notice,
         written=handoff if as_written else None,
     )
-    transaction.on_commit(lambda: _send_changes([change]))
+    transaction.on_commit(partial(publish, [change]))
 
 
 def cases_changed_on_commit(changes: list[CaseChange]) -> None:
     """The same for many cases at once (a batch of summaries): one read, one count, one send."""
     if changes:
-        transaction.on_commit(lambda: _send_changes(changes))
+        transaction.on_commit(partial(publish, changes))
+
+
+# --- The process's publisher ----------------------------------------------------------------
+
+
+class Publisher:
+    """Sends committed changes from a thread of the process's own, so a request answers as soon
+    as its transaction commits instead of after the counts, the renders and the send; and what
+    several requests committed while the last batch went out goes out as one batch (one read of
+    the counts, one render of them, one trip to Redis, one floor redraw). There is no waiting to
+    gather a batch: a lone change goes out at once. A change still pending when the process dies
+    is lost like any dropped push, and healed the same way (the dashboards' heartbeat compares
+    sequence numbers and asks for a snapshot)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[CaseChange] = []
+        self._wake = threading.Condition(self._lock)
+        self._busy = False
+        self._pid: int | None = None
+
+    def submit(self, changes: list[CaseChange]) -> None:
+        with self._lock:
+            self._pending.extend(changes)
+            if self._pid != os.getpid():  # first use, or a forked child: no thread yet
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="queue-publisher", daemon=True).start()
+            self._wake.notify()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything submitted so far is sent (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._pending or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(left)
+        return True
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending:
+                    self._wake.wait()
+                batch, self._pending = self._pending, []
+                self._busy = True
+            try:
+                _send_changes(batch)
+            except Exception as exc:
+                # Whatever one batch meets (the database gone mid-send, a render failing), the
+                # thread lives on for the next; the dashboards heal this batch at their heartbeat.
+                logger.warning(
+                    "queue update for %d case(s) not sent (%s)", len(batch), type(exc).__name__
+                )
+            finally:
+                # The thread's own connection goes back to the pool between batches.
+                with contextlib.suppress(Exception):
+                    connections.close_all()
+                with self._lock:
+                    self._busy = False
+                    self._wake.notify_all()
+
+
+_publisher = Publisher()
+
+
+def in_background() -> bool:
+    """Deployed processes publish from their thread; tests and the embedded default send in the
+    committing thread, so what they check has been sent when on_commit returns."""
+    return runtime.current().redis_url != "" and not settings.TESTING
+
+
+def publish(changes: list[CaseChange]) -> None:
+    if in_background():
+        _publisher.submit(changes)
+    else:
+        _send_changes(changes)
 
 
 def _send_changes(changes: list[CaseChange]) -> None:
@@ -91,9 +173,12 @@ def _send_changes(changes: list[CaseChange]) -> None:
         changes = [c for c in changes if c.handoff_id in found]
         on_queue = [c for c in changes if c.shown or c.handoff_id in drawn]
         counts = render.counts_context() if on_queue else {}
+        counts_html = render.counts_html(counts) if on_queue else ""
         first = broadcast.next_seq(len(on_queue)) - len(on_queue) + 1 if on_queue else 0
         payloads = [
-            render.queue_update(handoff=found[c.handoff_id], seq=first + i, counts=counts)
+            render.queue_update(
+                handoff=found[c.handoff_id], seq=first + i, counts=counts, counts_html=counts_html
+            )
             for i, c in enumerate(on_queue)
         ]
     except Exception as exc:

@@ -71,6 +71,9 @@ def counts_html(context: dict[str, Any]) -> str:
     return render_to_string(f"{TEMPLATE}#counts", context)
 
 
+render_counts = counts_html  # for queue_update, whose keyword of that name hides the function
+
+
 def queue_context() -> dict[str, Any]:
     context = counts_context()
     context["rows"] = selectors.queue_for()
@@ -86,10 +89,14 @@ def _now_iso() -> str:
 
 
 def queue_update(
-    *, handoff: Handoff, seq: int, counts: dict[str, Any] | None = None
+    *,
+    handoff: Handoff,
+    seq: int,
+    counts: dict[str, Any] | None = None,
+    counts_html: str | None = None,
 ) -> dict[str, Any]:
-    """One case changed: its row (or its removal) and the fresh counts (read here unless a
-    batch of updates passes the counts it read once)."""
+    """One case changed: its row (or its removal) and the fresh counts (read and rendered here
+    unless a batch of updates passes what it read and rendered once)."""
     counts = counts_context() if counts is None else counts
     waiting = handoff.status == Status.QUEUED
     return {
@@ -100,7 +107,7 @@ def queue_update(
         "version": handoff.version,
         "tier": handoff.tier,
         "html": row_html(handoff) if waiting else "",
-        "counts_html": counts_html(counts),
+        "counts_html": render_counts(counts) if counts_html is None else counts_html,
         "waiting": counts["waiting"],
         "limit": settings.QUEUE_DISPLAY_LIMIT,
         "server_now": _now_iso(),

@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, QuerySet
+from django.db import transaction
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 
 from counselors.models import User
 from counselors.presence import online_staff
-from handoff.models import OWNED_STATUSES, Handoff, Status, Tier
+from handoff.models import OWNED_STATUSES, Handoff, QueueDelta, Status, Tier
 
 # What a queue row shows (templates/queue/dashboard.html#row) and what an update says of it:
 # nothing else is loaded. Personal columns and secrets stay out (each decryption costs tens of
@@ -64,16 +65,29 @@ def queued_ids(*, limit: int | None = None) -> list[Any]:
     )
 
 
+# Ledger rows beyond which a count folds them into one row per tier: reading the counts then
+# sums a few hundred small rows at most, however many cases wait or have passed through.
+FOLD_AFTER_ROWS = 256
+
+
 def tier_counts() -> list[TierCount]:
-    """Waiting cases and the longest wait per tier, in one aggregate that reads only columns of
-    the handoff_live_queue index (tier_rank, queued_at), so PostgreSQL can answer from it."""
+    """Waiting cases and the longest wait per tier, in one query whose cost does not grow with
+    the queue: the count is the sum of the tier's ledger rows (handoff.models.QueueDelta, kept
+    by the database's triggers), the longest wait one probe of the handoff_live_queue index
+    per tier."""
+    oldest = (
+        Handoff.objects.filter(status=Status.QUEUED, tier_rank=OuterRef("tier_rank"))
+        .order_by("queued_at")
+        .values("queued_at")[:1]
+    )
     rows = {
         row["tier_rank"]: row
-        for row in Handoff.objects.filter(status=Status.QUEUED)
-        .values("tier_rank")
-        .annotate(n=Count("tier_rank"), oldest=Min("queued_at"))
+        for row in QueueDelta.objects.values("tier_rank")
+        .annotate(n=Sum("delta"), rows=Count("id"), oldest=Subquery(oldest))
         .order_by()
     }
+    if sum(row["rows"] for row in rows.values()) > FOLD_AFTER_ROWS:
+        queue_counts_fold()
     counts = []
     for tier in reversed(Tier):
         row = rows.get(tier.rank)
@@ -86,6 +100,28 @@ def tier_counts() -> list[TierCount]:
             )
         )
     return counts
+
+
+def queue_counts_fold() -> None:
+    """Replace the ledger's rows by one per tier with their sum. Rows another fold holds are
+    skipped, and rows appended meanwhile are not seen: either way they stay, so the sums never
+    change. A write in a read, but a small one, and never in a request (the counts are read
+    when an update is broadcast)."""
+    with transaction.atomic():
+        folded = list(
+            QueueDelta.objects.select_for_update(skip_locked=True).values_list(
+                "id", "tier_rank", "delta"
+            )
+        )
+        if len(folded) <= len(Tier):
+            return
+        sums: dict[int, int] = {}
+        for _, rank, delta in folded:
+            sums[rank] = sums.get(rank, 0) + delta
+        QueueDelta.objects.filter(pk__in=[pk for pk, _, _ in folded]).delete()
+        QueueDelta.objects.bulk_create(
+            QueueDelta(tier_rank=rank, delta=total) for rank, total in sums.items() if total
+        )
 
 
 def cases_of(*, counselor: User) -> QuerySet[Handoff]:

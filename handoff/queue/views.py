@@ -1,9 +1,12 @@
 """The queue dashboard and the claim, release and transfer actions (POSTs from htmx)."""
 
+import functools
+
 from django import forms
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -32,10 +35,20 @@ def _to_case(request: StaffRequest, handoff_id: str) -> HttpResponse:
     return redirect(url)
 
 
+@functools.lru_cache(maxsize=1024)
+def _flash_html(message: str) -> str:
+    """The flash fragment of a refusal, rendered once per message per process: in a rush on one
+    case every loser gets the same "Already claimed by <holder>." It depends on nothing of the
+    request (no token, no user), so one rendering serves every loser."""
+    return render_to_string("queue/dashboard.html#flash", {"flash": message, "flash_kind": "error"})
+
+
 def _refusal(request: StaffRequest, message: str, status: int) -> HttpResponse:
     """htmx gets the message for the page's flash area; a plain form post gets a page."""
-    template = "queue/dashboard.html#flash" if request.htmx else "queue/refusal.html"
-    return render(request, template, {"flash": message, "flash_kind": "error"}, status=status)
+    if request.htmx:
+        return HttpResponse(_flash_html(message), status=status)
+    context = {"flash": message, "flash_kind": "error"}
+    return render(request, "queue/refusal.html", context, status=status)
 
 
 @require_POST
