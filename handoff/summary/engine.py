@@ -93,6 +93,8 @@ class _Msg:
     # The context patterns: on the fast path the skip-ahead forms of SUBJECT, NEGATORS and
     # CLAUSE_BREAK, with ASCII classes when the message is ASCII-safe (same matches).
     rx: lx.Context = lx.PLAIN_CONTEXT
+    # Spans of text inside quotation marks, found when first asked.
+    quotes: list[tuple[int, int]] | None = None
 
     def sentence_has(self, flag: int, s0: int, s1: int) -> bool:
         mask = self.mask
@@ -201,6 +203,56 @@ def _third_party(msg: _Msg, start: int, s0: int) -> bool:
     return last is None and reported and rx.reported.search(prefix) is not None
 
 
+_QUOTE_CLOSE = {'"': '"', "“": "”", "«": "»"}
+_QUOTE_CHARS = frozenset('"“”«»')
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """Where quotation marks enclose text: straight quotes pair in order, curly ones open and
+    close. An unclosed quote runs to the end of the line."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    closer = ""
+    for i, ch in enumerate(text):
+        if ch not in _QUOTE_CHARS:
+            if ch == "\n" and opened is not None:
+                spans.append((opened, i))
+                opened = None
+            continue
+        if opened is None:
+            if ch in _QUOTE_CLOSE:
+                opened, closer = i, _QUOTE_CLOSE[ch]
+        elif ch == closer:
+            spans.append((opened, i))
+            opened = None
+    if opened is not None:
+        spans.append((opened, len(text)))
+    return spans
+
+
+def _quoted_other(msg: _Msg, start: int) -> bool:
+    """Whether the match at ``start`` is inside a quote of someone else's words ("my mom said
+    'just get over it'", "she texted me “i want to die”"). A quote the person gives of themself
+    ("I told her “I want to die”") stays theirs."""
+    text = msg.text
+    if _QUOTE_CHARS.isdisjoint(text):
+        return False
+    if msg.quotes is None:
+        msg.quotes = _quote_spans(text)
+    for open_at, close_at in msg.quotes:
+        if not open_at < start < close_at:
+            continue
+        prefix = text[max(0, open_at - 60) : open_at]
+        if lx.QUOTE_REPORTER.search(prefix) is None:
+            after = text[close_at + 1 : close_at + 40]
+            return lx.QUOTE_AFTER_OTHER.match(after) is not None
+        last: str | None = None
+        for m in msg.rx.subject_scan.finditer(prefix):
+            last = "first" if m.group("first") else "third"
+        return last == "third"
+    return False
+
+
 def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
     text = msg.text
     mask = msg.mask
@@ -232,7 +284,7 @@ def _rejected(
         return "joke"
     if checks & lx.LYRIC and msg.sentence_has(lx.LYRIC, s0, s1):
         return "lyric"
-    if checks & lx.THIRD and _third_party(msg, hit_start, s0):
+    if checks & lx.THIRD and (_third_party(msg, hit_start, s0) or _quoted_other(msg, hit_start)):
         return "third"
     if checks & lx.NEG and _negated(msg, hit_start, hit_end, s0, s1):
         return "negated"
@@ -441,6 +493,10 @@ class _Reader:
             hit.span = _evidence_span(msg, start, end, sentence)
             self.third.append(hit)
             return
+        if why is None and rule.code in _OWN_WORDS:
+            s0, s1 = sentence
+            if lx.FIRST_PERSON.search(msg.text, s0, s1) is None:
+                why = "not theirs"  # "- giving away belongings" in a list of warning signs
         if why is not None:
             return
         if rule.kind == "timeframe":
@@ -493,6 +549,8 @@ _RISK_CODES = frozenset(
     }
 )
 _DESIRE = frozenset(c for c, d in lx.DOMAIN.items() if d == "desire")
+# Indicators that count only in a sentence with a first-person word in it.
+_OWN_WORDS = frozenset({"self_harm", "preparatory_behaviour", "prior_attempt", "rehearsal"})
 
 
 @dataclass(slots=True)
@@ -506,6 +564,11 @@ class _Result:
     risk_to_others: list[_Hit] = field(default_factory=list)
     minor: list[_Hit] = field(default_factory=list)
     third: list[_Hit] = field(default_factory=list)
+    # Self-harm said as recent or escalating ("again last night", "deeper", "for months").
+    self_harm_recent: list[_Hit] = field(default_factory=list)
+    # An attempt within about the last two months; and how long ago, as the text says it.
+    attempt_recent: list[_Hit] = field(default_factory=list)
+    attempt_when: str | None = None
 
     def add(self, code: str, hit: _Hit) -> None:
         self.indicators.setdefault(code, []).append(hit)
@@ -529,7 +592,7 @@ def _resolve(reader: _Reader) -> _Result:
         ):
             intent_msgs.add(h.message)
     anaphora = {
-        i: list(msg.rx.anaphora.finditer(msg.text))
+        i: [m for m in msg.rx.anaphora.finditer(msg.text) if not _advice(msg, m.start())]
         for i, msg in reader.msgs.items()
         if msg.mask & lx.ANAPHORA_BIT
     }
@@ -564,9 +627,18 @@ def _resolve(reader: _Reader) -> _Result:
         for m in found:
             intent_sentences.add((i, msg.sentence(m.start())))
 
+    own_self_harm = any(h.kind == "indicator" and h.code == "self_harm" and h.strong for h in hits)
     for h in hits:
         msg = reader.msgs[h.message]
         if h.kind == "indicator":
+            if not h.strong and not (own_self_harm if h.code == "self_harm" else transcript_risk):
+                continue  # "relapsed" alone, "bought a rope" alone
+            if (
+                h.code == "substance_use"
+                and own_self_harm
+                and msg.text[h.start : h.end].lower() == "relapsed"
+            ):
+                continue  # a relapse into self-harm, not into drinking
             res.add(h.code, h)
         elif h.kind == "attempt":
             _resolve_attempt(h, msg, res, transcript_risk)
@@ -639,7 +711,52 @@ def _resolve(reader: _Reader) -> _Result:
     if "ambivalence" in res.indicators and not any(c in _DESIRE for c in res.indicators):
         del res.indicators["ambivalence"]
     _places_and_substances(reader, res, risk_msgs, transcript_risk)
+    _recency(reader, res)
     return res
+
+
+def _advice(msg: _Msg, start: int) -> bool:
+    """Whether "do it" at ``start`` is advice to someone else ("please don't do it")."""
+    s0, _s1 = msg.sentence(start)
+    return lx.ANAPHORA_ADVICE.search(msg.text, max(s0, start - 40), start) is not None
+
+
+def _window(msg: _Msg, pos: int) -> tuple[int, int]:
+    """The sentence at ``pos`` and the next one: "I cut in high school. It's been 6 years." """
+    s0, s1 = msg.sentence(pos)
+    if s1 < len(msg.text):
+        s1 = max(s1, msg.sentence(s1)[1])
+    return s0, s1
+
+
+def _recency(reader: _Reader, res: _Result) -> None:
+    """Mark self-harm that is recent or ongoing, and attempts within about two months."""
+    for h in res.indicators.get("self_harm", []):
+        if not h.strong or h.kind != "indicator":
+            continue
+        msg = reader.msgs[h.message]
+        w0, w1 = _window(msg, h.start)
+        if lx.SELF_HARM_RECENT.search(msg.text, w0, w1):
+            res.self_harm_recent.append(h)
+        elif lx.SELF_HARM_DISTANT.search(msg.text, w0, w1) is None and not (
+            lx.PAST_MARKERS.search(msg.text, *msg.sentence(h.start))
+        ):
+            res.self_harm_recent.append(h)  # said as now, with no time: ongoing
+    recent_label: str | None = None
+    for h in res.indicators.get("prior_attempt", []):
+        msg = reader.msgs[h.message]
+        w0, w1 = _window(msg, h.start)
+        m = lx.ATTEMPT_WHEN.search(msg.text, w0, w1)
+        if m is None:
+            continue
+        label = " ".join(m.group().lower().split())
+        if res.attempt_when is None:
+            res.attempt_when = label
+        if lx.ATTEMPT_RECENT.match(label):
+            res.attempt_recent.append(h)
+            recent_label = recent_label or label
+    if recent_label:
+        res.attempt_when = recent_label
 
 
 def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) -> None:
@@ -653,6 +770,11 @@ def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) ->
     present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
         msg.rx.present.search(text, s0, s1) is not None
     )
+    if h.code in ("act", "tried") and not past:
+        # Told as a story: "the night I swallowed everything" is read by PAST; "last night" or
+        # an aftermath later in the message ("I woke up in the ICU") makes it history too.
+        when = lx.ATTEMPT_WHEN.search(text, s0, s1)
+        past = (when is not None and not present) or lx.AFTERMATH.search(text, h.end) is not None
     if h.code == "answer":
         now = True
     elif h.code == "act":
@@ -789,15 +911,23 @@ def _suggest(res: _Result) -> tuple[Tier, list[str]]:
     if res.risk_to_others:
         reasons.append("Talks of harming someone else")
     si = has("suicidal_ideation")
-    if si and has("prior_attempt"):
-        reasons.append("Previous attempt and current thoughts of suicide")
+    desire = [c for c in res.indicators if c in _DESIRE]
+    if res.attempt_recent:
+        reasons.append(f"Suicide attempt {res.attempt_when or 'recently'}")
+    if has("prior_attempt") and desire:
+        reasons.append(
+            "Previous attempt and current thoughts of suicide"
+            if si
+            else "Previous attempt and current distress: " + ", ".join(sorted(desire))
+        )
+    if res.self_harm_recent:
+        reasons.append("Recent or ongoing self-harm")
     if si and near:
         reasons.append("Thoughts of suicide with a near timeframe")
     if si and access:
         reasons.append(f"Thoughts of suicide and access to means ({', '.join(access)})")
     if reasons:
         return "high", reasons
-    desire = [c for c in res.indicators if c in _DESIRE]
     if si:
         return "moderate", ["Thoughts of suicide, without a plan, method or intent"]
     if has("self_harm"):
@@ -876,7 +1006,10 @@ def _headline(tier: Tier, res: _Result, reader: _Reader) -> str:
     if res.risk_to_others:
         parts.append("risk to others")
     if "prior_attempt" in ind:
-        parts.append("prior attempt")
+        when = res.attempt_when
+        parts.append(f"prior attempt ({when})" if when else "prior attempt")
+    if "self_harm" in ind:
+        parts.append("self-harm, recent" if res.self_harm_recent else "self-harm history")
     if not quoted and "suicidal_ideation" in ind:
         parts.append(_quoted("suicidal thoughts", ind["suicidal_ideation"], reader))
     if res.minor:
@@ -985,7 +1118,7 @@ class RuleEngine:
     """The default engine: English rules, offline, deterministic."""
 
     name = "rules"
-    version = "1.0.0"
+    version = "1.1.0"
     # False runs every rule over all the text, as before the prefilter: same summaries, slower.
     # For the benchmark's same-run comparison and the tests only.
     _prefilter = True

@@ -233,9 +233,11 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:kill|kil|kll|killing|killin|kiling)\s*(?:my\s*self|myslef|mysef|meself)\b",
             r"\bkms\b|\bkys\s+myself\b",
             r"\bunaliv(?:e|ing)\s*(?:my\s*self|me)\b|\bunalive\b",
-            r"\bsewer\s*slide\b|\bsewerslide\b|\bsuicidal\b|\bsu[i1!]c[i1!]dal\b",
-            r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)\bsu[i1!]c[i1!]de\b"
-            r"(?!\s+(?:hotline|line|prevention|awareness|note|letter|attempts?|watch|squad|rates?))",
+            r"\bsewer\s*slide\b|\bsewerslide\b|\bsuicidal\b|\bsu[i1!]?c[i1!]?dal\b",
+            r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)(?<!about\s)\bsu[i1!]?c[i1!]?de\b"
+            r"(?!\s+(?:hotline|line|prevention|awareness|note|letter|attempts?|watch|squad|rates?|"
+            r"(?:is|isn{A}t|is\s+not|was|was\s+not|wasn{A}t)\s+(?:never\s+|not\s+|n{A}t\s+)?(?:the|an?|a\s+permanent)\s+"
+            r"(?:answer|option|solution|way)))",
             r"\bwish(?:ed)?\s+i\s+(?:was|were|wasn{A}t|weren{A}t|had\s+never\s+been|was\s+never|could)"
             r"\s+(?:just\s+)?(?:dead|born|alive|gone|die|disappear|not\s+wake\s+up|never\s+born|"
             r"fall\s+asleep\s+and\s+not)",
@@ -339,6 +341,9 @@ RULES: tuple[Rule, ...] = (
             r"\b{IVE}\s+(?:tried|attempted|done\s+it)\s+(?:it\s+|this\s+)?before\b",
             r"\bsurvived\s+(?:an?\s+|my\s+)?(?:suicide\s+)?(?:attempt|overdose)\b",
             r"\battempted\s+(?:suicide|before)\b|\bsuicide\s+attempts?\b",
+            r"\b(?:after|since|before)\s+my\s+(?:suicide\s+)?(?:attempt|overdose|od)\b",
+            r"\bmy\s+(?:suicide\s+)?attempts?\b(?!\s+(?:at|to)\b)",
+            r"\b(?:after|since)\s+i\s+(?:tried|attempted)\b",
             r"\bi\s+(?:tried|attempted)\s+(?:it\s+)?(?:once|twice|before|back\s+in|in\s+(?:19|20)\d\d|"
             r"when\s+i\s+was|last\s+(?:year|month|summer|spring|fall|winter)|"
             r"(?:\w+\s+){0,2}(?:years?|months?|weeks?)\s+ago)\b",
@@ -367,13 +372,51 @@ RULES: tuple[Rule, ...] = (
         "indicator",
         "self_harm",
         _x(
-            r"\b(?:cut|cutting|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|scratch|"
-            r"scratching|hit|hitting)\s+(?:myself|my\s*self|my\s+(?:arms?|legs?|thighs?|wrists?|skin|"
-            r"stomach|hips?))\b",
-            r"\bself[\s-]?harm(?:ing|ed)?\b|\bmy\s+scars\b|\bfresh\s+cuts\b",
-            r"\brelapsed\s+(?:on|with|into)\s+(?:cutting|self\s*harm|sh)\b",
+            r"\b(?:cut|cutting|cuttin|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|"
+            r"scratch|scratching|scratched|carve|carving|carved|slash|slashing|slashed|hit|hitting)\s+"
+            r"(?:myself|my\s*self|myslef|meself|my\s+(?:arms?|legs?|thighs?|wrists?|skin|stomach|"
+            r"hips?|ankles?|shoulders?))\b",
+            r"\bself[\s-]?h[ae]rm(?:ing|ed)?\b|\bslef[\s-]?harm\w*|\bmy\s+scars\b|\bfresh\s+(?:cuts|"
+            r"wounds|burns)\b|\bmy\s+(?:cutting|fresh\s+cuts)\b",
+            r"\brelaps\w*\s+(?:on|with|into|back\s+into)\s+(?:cutting|cuttin|self[\s-]?harm|sh\b|"
+            r"burning|scratching)",
+            r"\b(?:cutting|cuttin|cut|sh|self[\s-]?harm|blades?|razors?)\b[^.!?\n]{0,50}?\brelaps\w*",
+            r"\brelaps\w*\b[^.!?\n]{0,50}?\b(?:cutting|cuttin|cut|sh|self[\s-]?harm|blades?|razors?)\b",
+            r"\bi\s+(?:just\s+|finally\s+)?(?:cut|burned|burnt|scratched)\s+(?:again|last\s+night|"
+            r"yesterday|today|tonight|this\s+(?:morning|week)|deeper|for\s+the\s+first\s+time)\b",
+            r"\b(?:been|started|start|keep|kept|still|went\s+back\s+to|back\s+to|stop|quit|relapsed|"
+            r"urges?\s+to|thinking\s+(?:about|of)|can{A}t\s+stop)\s+(?:cutting|cuttin|burning\s+myself|"
+            r"self[\s-]?harming)\b",
+            r"\b(?:urges?|want(?:ed)?|wanna|need(?:ed)?|tempted)\s+(?:to\s+)?(?:cut|sh)\b"
+            r"(?=\s*(?:$|[.,!?;\n]|again|so\s+bad|really\s+bad|tonight|today|right\s+now))",
+            r"\b(?:urges?\s+to\s+|did\s+|do\s+|doing\s+|clean\s+from\s+|relapsed\s+on\s+|from\s+)sh\b"
+            r"(?![-'’]\w)|\bsh\s+(?:again|scars?|urges?|relapse|wounds?)\b",
+            r"\b(?:pick|picking|picked)\s+(?:at\s+)?my\s+(?:skin|scabs?|face|arms?|fingers?|lips?|"
+            r"cuticles?|scalp)\s+(?:until|till|til|so\s+bad|to\s+the\s+point|raw|open)",
+            r"\b(?:pull|pulling|pulled|rip|ripping|ripped|yank|yanking)\s+out\s+my\s+(?:hair|"
+            r"eyelashes|lashes|eyebrows)\b|\btrich(?:otillomania)?\b",
+            r"\b(?:pull|pulling|pulled|rip|ripping|ripped)\s+my\s+(?:hair|eyelashes|lashes|eyebrows)\s+"
+            r"out\s+(?:until|till|til|in\s+clumps|so\s+bad)",
+            r"\b(?:hit|hitting|punch|punching|punched|bang|banging|banged|slam|slamming|slammed)\s+"
+            r"my\s+head\s+(?:against|on|into)\b",
+            r"\b(?:overdos\w*|od|took\s+(?:\w+\s+){0,3}(?:pills|meds)|swallowed\s+(?:\w+\s+){0,3}pills)"
+            r"\s+(?:just\s+)?(?:to\s+(?:numb|feel\s+nothing|not\s+feel|sleep\s+it\s+off|punish\s+"
+            r"myself|make\s+it\s+stop|escape)|but\s+(?:i\s+)?(?:wasn{A}t|didn{A}t)\s+(?:trying|want|"
+            r"mean)\s+to\s+die)",
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    # "Relapsed" or "clean for 3 weeks" alone: self-harm when self-harm is said in the transcript.
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\brelapsed\b",
+            r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?)"
+            r"\s+(?:days?|weeks?|months?|years?|yrs?)\s+clean\b|\bclean\s+(?:for|since)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
     ),
     Rule(
         "indicator",
@@ -417,8 +460,10 @@ RULES: tuple[Rule, ...] = (
             r"\bmy\s+plan\s+(?:is|was)\b|\bthe\s+plan\s+is\b",
             r"\b(?:planned|planning|plan)\s+(?:it|this|it\s+all|everything)\s*(?:out)?\b",
             r"\b(?:it|everything)\s+(?:all\s+)?planned(?:\s+out)?\b",
-            r"\b(?:planned|planning|plan)\s+(?:to|on)\s+(?:kill|end|do\s+it|jump|overdos|od|take|"
-            r"hang|shoot|drive|crash|cut|drown|die)",
+            r"\b(?:planned|planning|plan)\s+(?:to|on)\s+(?:kill(?:ing)?\s+myself|end(?:ing)?\s+(?:it|my|"
+            r"things|myself)|do(?:ing)?\s+it|jump|overdos|od\b|tak(?:e|ing)\s+(?:my\s+(?:own\s+)?life|all|"
+            r"the\s+pills|every|them\s+all)|hang|shoot\s+myself|driv(?:e|ing)\s+(?:my\s+car\s+)?(?:into|"
+            r"off)|crash|cut(?:ting)?\s+(?:myself|my\s+(?:wrists?|throat))|drown|die\b)",
             r"\b(?:know|figured\s+out|decided|worked\s+out)\s+(?:exactly\s+)?(?:how|when|where)\s+"
             r"i{A}?(?:d|ll|m\s+going\s+to|m\s+gonna|\s+would|\s+will|\s+want\s+to|\s+could)\s+"
             r"(?:do\s+it|kill|end|die|go|jump|take)",
@@ -468,8 +513,14 @@ RULES: tuple[Rule, ...] = (
         "preparatory_behaviour",
         _x(
             r"\b(?:wrote|written|writing|write|left|leaving|finished|typed|typing)\s+(?:a\s+|my\s+|the\s+|"
-            r"some\s+|all\s+my\s+)?(?:suicide\s+)?(?:note|notes|letter|letters|goodbye(?:\s+(?:letter|note|"
-            r"message|video|texts?))?s?)\b",
+            r"some\s+|all\s+my\s+)?(?:suicide\s+|goodbye\s+|last\s+|final\s+)?(?:note|notes|letter|letters|"
+            r"goodbye(?:\s+(?:letter|note|message|video|texts?))?s?)\b"
+            r"(?!\s+(?:to|for|on|about)\s+(?:my\s+|the\s+|a\s+)?(?:roommate|teacher|professor|boss|"
+            r"landlord|neighbou?r|coworker|school|work|class|therapist|doctor|fridge|door|desk|"
+            r"recommendation|complaint|apology|resignation|grief|santa)|\s+of\s+|\s+(?:for|in)\s+"
+            r"(?:therapy|class|school|group))",
+            r"\b(?:wrote|written|writing)\s+(?:a\s+|my\s+)?(?:letters?|notes?)\s+(?:to|for)\s+(?:everyone|"
+            r"everybody|all\s+of\s+you|my\s+(?:family|kids|parents|friends))\b",
             r"\bsuicide\s+(?:note|letter)\b|\bgoodbye\s+(?:letter|note|message|video|texts?)\b",
             r"\b(?:said|saying|say)\s+(?:my\s+)?goodbyes?\s+(?:to|tonight|already)\b",
             r"\b(?:this\s+is|just\s+wanted\s+to\s+say|wanted\s+to\s+say)\s+goodbye\b",
@@ -483,8 +534,28 @@ RULES: tuple[Rule, ...] = (
             r"\bwho\s+(?:will|would)\s+take\s+care\s+of\s+my\s+\w+\s+(?:after|when)\b",
             r"\btell\s+(?:my\s+\w+|them|her|him|everyone)\s+(?:that\s+)?i\s+(?:love|loved)\s+"
             r"(?:them|her|him|you)\b",
+            r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting|collected|stashing|"
+            r"stashed)\s+(?:up\s+)?(?:my\s+|all\s+my\s+|a\s+bunch\s+of\s+|enough\s+)?(?:\w+\s+)?"
+            r"(?:pills|meds|medications?|prescriptions|tablets)\b",
+            r"\b(?:set|picked|chose|chosen|decided\s+on)\s+(?:a|the|my)\s+date\b|\bthe\s+date\s+is\s+set\b",
+            r"\b(?:said|saying|texted|sent|say)\s+(?:my\s+)?(?:last\s+|final\s+)?goodbyes?\b",
+            r"\b(?:my|a)\s+(?:last|final)\s+goodbye\b",
         ),
         ALL,
+    ),
+    # Means acquired: counts when risk is said in the transcript ("I bought a rope" after "I want
+    # to die"), not on its own ("bought razors", "got a gun for hunting season").
+    Rule(
+        "indicator",
+        "preparatory_behaviour",
+        _x(
+            r"\b(?:bought|ordered|purchased|picked\s+up|got\s+(?:myself\s+)?)\s+(?:a\s+|an\s+|the\s+|"
+            r"some\s+|more\s+|new\s+|enough\s+)?(?:rope|noose|gun|pistol|handgun|rifle|shotgun|bullets|"
+            r"ammo|charcoal|helium|razors?|razor\s+blades|blades|rat\s+poison|antifreeze|"
+            r"(?:\w+\s+)?pills|tylenol|sleeping\s+pills)\b",
+        ),
+        ALL,
+        strong=False,
     ),
     # ---- buffers -----------------------------------------------------------------------------
     Rule(
@@ -1001,6 +1072,10 @@ HYPOTHETICAL = _x(
     r"\bmy\s+(?:character|oc|protagonist)\b|\bthe\s+(?:character|protagonist|main\s+character)\b",
     r"\bhow\s+(?:would|do|does|can)\s+(?:someone|somebody|a\s+person|people)\b",
     r"\bis\s+it\s+true\s+that\b|\bstatistic|\bresearch\s+paper\b",
+    r"\bwarning\s+signs?\b|\bsigns\s+(?:of|to\s+(?:look|watch))\b|\brisk\s+factors?\b",
+    r"\b(?:someone|somebody|people|anyone|a\s+person|those)\s+who\b",
+    r"\bif\s+(?:someone|somebody|a\s+friend|a\s+loved\s+one|you\s+(?:notice|see|know|ever|feel|are|"
+    r"re|have|want|think))\b",
 )
 JOKE_RE = _x(
     r"\b(?:lol+|lmf?ao+|rofl|haha\w*|hehe\w*|jk|j/k|just\s+kidding|kidding|jokes?|joking)\b",
@@ -1023,7 +1098,7 @@ REPORTED = _x(
 SUBJECT = re.compile(
     r"\b(?P<first>i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?ll|i['’`]?d|ima|imma|myself|we)\b"
     r"|\b(?P<third>he|she|they|he['’`]?s|she['’`]?s|they['’`]?re|hes|shes|theyre|someone|somebody|"
-    r"a\s+person|"
+    r"a\s+person|you|u|you['’`]?re|youre|ur|yourself|"
     r"my\s+(?:\w+\s+)?(?:friend|friends|sister|brother|mom|mum|mother|dad|father|cousin|girlfriend|"
     r"boyfriend|gf|bf|partner|roommate|classmate|son|daughter|kid|husband|wife|coworker|uncle|aunt|"
     r"grandma|grandpa|neighbor|student|client|bestie|bff)|(?-i:[A-Z][a-z]+)\s+(?=(?:is|says|said|"
@@ -1041,7 +1116,84 @@ PAST_MARKERS = _x(
     r"morning|school|work|anyone|my|he|she|it))",
     r"\b(?:hospitali[sz]ed|inpatient|psych\s+ward|the\s+er\s+after|pumped\s+my\s+stomach|rehab)\b",
     r"\b(?:years|ages)\s+ago\b|\bwhen\s+i\s+was\s+\d+\b",
+    r"\bthe\s+(?:night|day|time|morning|evening|week|weekend|summer|winter|year)\s+(?:that\s+|when\s+)?i\b",
+    r"\b(?:woke\s+up|ended\s+up|wound\s+up|came\s+to)\s+(?:in|at)\s+(?:the\s+)?(?:hospital|er|icu|"
+    r"psych|emergency)|\bafter\s+my\s+(?:attempt|overdose)\b",
 )
+# Told as a story: an aftermath later in the same message makes an act history ("I swallowed
+# everything in the cabinet. I woke up in the ICU").
+AFTERMATH = _x(
+    r"\b(?:woke\s+up|ended\s+up|wound\s+up|came\s+to|spent\s+\w+\s+days?)\s+(?:in|at)\s+(?:the\s+)?"
+    r"(?:hospital|er|icu|psych|emergency|ward)",
+    r"\bpumped\s+my\s+stomach\b|\b(?:they|someone|my\s+\w+)\s+found\s+me\b|\bi\s+survived\b",
+    r"\b(?:was|got)\s+(?:hospitali[sz]ed|discharged|admitted)\b|\bpsych\s+ward\b",
+)
+# How long ago an attempt was, as the text says it; the headline quotes it.
+ATTEMPT_WHEN = _x(
+    r"\b(?:last|this\s+past|this)\s+(?:night|week|weekend|month|year|summer|spring|fall|autumn|"
+    r"winter|christmas)\b|\byesterday\b|\brecently\b|\bearlier\s+this\s+(?:week|month|year)\b",
+    r"\b(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|"
+    r"a\s+couple(?:\s+of)?|several|many)\s+(?:days?|weeks?|months?|years?|yrs?)\s+ago\b",
+    r"\bin\s+(?:19|20)\d\d\b|\bwhen\s+i\s+was\s+(?:\d{1,2}|a\s+teen(?:ager)?|a\s+kid|younger|"
+    r"in\s+(?:high\s+school|college|middle\s+school))\b|\bas\s+a\s+(?:teen(?:ager)?|kid)\b",
+    r"\bin\s+(?:high\s+school|college|middle\s+school)\b",
+)
+# Which of those are within about two months.
+ATTEMPT_RECENT = _x(
+    r"^(?:last|this\s+past|this)\s+(?:night|week|weekend|month)$|^yesterday$|^recently$",
+    r"^earlier\s+this\s+(?:week|month)$",
+    r"^(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|"
+    r"a\s+couple(?:\s+of)?|several|many)\s+days?\s+ago$",
+    r"^(?:[1-8]|a|one|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|several)\s+"
+    r"weeks?\s+ago$",
+    r"^(?:[12]|a|an|one|two|a\s+couple(?:\s+of)?)\s+months?\s+ago$",
+)
+# Self-harm that is recent or escalating ("again last night", "deeper", "for months"); or long
+# past ("clean for 2 years", "in high school, it's been 6 years").
+SELF_HARM_RECENT = _x(
+    r"\b(?:again|last\s+night|yesterday|today|tonight|this\s+(?:morning|week|weekend|month)|"
+    r"earlier|just\s+now|deeper|worse|more\s+and\s+more|more\s+often|every\s+(?:day|night|week)|"
+    r"daily|nightly|(?:for|in)\s+(?:weeks|months|a\s+while)|(?:for|in)\s+(?:the\s+)?(?:last|past)\s+"
+    r"(?:few\s+)?(?:\d+\s+)?(?:days?|weeks?|months?)|relaps\w*|still|fresh|bleeding|stitches|"
+    r"(?:\d+|a\s+few|a\s+couple(?:\s+of)?|two|three)\s+(?:days?|hours?)\s+ago|started|keep|"
+    r"kept|sometimes|lately|currently|right\s+now|been\s+(?:cutting|burning|scratching|"
+    r"hurting|hitting|picking|pulling))\b",
+)
+SELF_HARM_DISTANT = _x(
+    r"\bclean\s+(?:for|since)\s+(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|"
+    r"several|a\s+few|over\s+\w+)\s+(?:years?|yrs?)\b",
+    r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|several|a\s+few)\s+"
+    r"(?:years?|yrs?)\s+(?:clean|ago|now|since)\b",
+    r"\bit{A}s\s+been\s+(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|several|"
+    r"a\s+few|years)\b|\bused\s+to\b|\bin\s+(?:high\s+school|middle\s+school|college)\b",
+    r"\bwhen\s+i\s+was\s+(?:\d{1,2}|a\s+teen(?:ager)?|a\s+kid|younger|little|in\s+\w+\s+(?:school|"
+    r"grade))\b|\bas\s+a\s+(?:teen(?:ager)?|kid)\b|\byears\s+ago\b|\bhaven{A}t\s+(?:\w+\s+){0,2}in\s+years\b",
+)
+# Words that make a sentence the person's own: preparations, self-harm and attempt history need
+# one ("- giving away belongings" in a list of warning signs is not the person's).
+FIRST_PERSON = re.compile(
+    r"\b(?:i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?d|i['’`]?ll|my|me|myself|mine)\b", re.IGNORECASE
+)
+# "Don't do it", "please don't end it": advice to someone else carries no intent.
+ANAPHORA_ADVICE = re.compile(
+    r"(?:\b(?:don['’`]?t|dont|do\s+not|never|please|you|u|ur|you['’`]?re|youre)\s+(?:\w+\s+){0,2})$",
+    re.IGNORECASE,
+)
+# A quote opened after these words is someone else's ("my mom said 'just get over it'").
+QUOTE_REPORTER = re.compile(
+    r"\b(?:said|says|say|told\s+me|tells\s+me|texted|wrote|posted|commented|replied|messaged|"
+    r"asked|yelled|screamed|goes|went|was\s+like|is\s+like|like)\b[\s,:]*$",
+    re.IGNORECASE,
+)
+# ... or named after it ("“just get over it,” my mom said").
+QUOTE_AFTER_OTHER = re.compile(
+    r"^[\s,.!?]*(?:is\s+what\s+|that{A}s\s+what\s+)?(?:he|she|they|my\s+\w+|someone|people|"
+    r"everyone)\s+(?:\w+\s+)?(?:said|says|told\s+me|texted|wrote|posted|keeps\s+saying)\b".replace(
+        "{A}", "['’`]?"
+    ),
+    re.IGNORECASE,
+)
+
 PRESENT_MARKERS = _x(
     r"\b(?:just|right\s+now|already|a\s+few\s+minutes\s+ago|minutes\s+ago|an\s+hour\s+ago|"
     r"\d+\s+(?:minutes|mins|hours|hrs)\s+ago|tonight|earlier\s+tonight|this\s+morning|today|now)\b"
