@@ -493,9 +493,15 @@ class _Reader:
             hit.span = _evidence_span(msg, start, end, sentence)
             self.third.append(hit)
             return
+        if why is None and rule.kind == "risk_to_others" and _IN_MATCH_NEGATION.search(
+            msg.text, start, end
+        ):
+            why = "negated"  # "I would never hurt her"
         if why is None and rule.code in _OWN_WORDS:
             s0, s1 = sentence
-            if lx.FIRST_PERSON.search(msg.text, s0, s1) is None:
+            if lx.FIRST_PERSON.search(msg.text, s0, s1) is None and not _OWN_SAYING.match(
+                msg.text, start, end
+            ):
                 why = "not theirs"  # "- giving away belongings" in a list of warning signs
         if why is not None:
             return
@@ -549,7 +555,14 @@ _RISK_CODES = frozenset(
     }
 )
 _DESIRE = frozenset(c for c, d in lx.DOMAIN.items() if d == "desire")
+# "I would never hurt her": a negation inside a risk-to-others match.
+_IN_MATCH_NEGATION = re.compile(r"\b(?:never|not|no|dont|wont|cant)\b|n['’`]t\b", re.IGNORECASE)
+# "This is goodbye" is the person's own saying without a first-person word.
+_OWN_SAYING = re.compile(r"this\s+is\s+|just\s+wanted\s+to\s+say|wanted\s+to\s+say", re.I)
+# A weak method word in a long message counts only this close to the risk said there.
+_RISK_REACH = 250
 # Indicators that count only in a sentence with a first-person word in it.
+_HISTORY = frozenset({"prior_attempt", "self_harm"})
 _OWN_WORDS = frozenset({"self_harm", "preparatory_behaviour", "prior_attempt", "rehearsal"})
 
 
@@ -577,10 +590,25 @@ class _Result:
 def _resolve(reader: _Reader) -> _Result:
     """Pass 3: keep weak matches only near risk, split attempts into history and now."""
     hits = reader.hits
+    own_risk = any(_own_risk(reader, h) for h in hits)
+    if not own_risk:
+        # Only "I'm going to do it" with nothing of their own about dying, hurting themselves,
+        # despair or a death near them: "it" is something else ("ok. i'm gonna do it. i asked
+        # her").
+        hits = [h for h in hits if not _anaphoric(reader, h)]
     res = _Result(third=list(reader.third))
     risk_msgs: set[int] = set()
     intent_msgs: set[int] = set()
+    # Where in each message risk is said, for weak words in long messages. A history (an
+    # attempt years ago, old scars) names no method now: "I take my meds" after it is treatment.
+    risk_at: dict[int, list[int]] = {}
     for h in hits:
+        if (
+            (h.kind == "indicator" and h.code in _RISK_CODES and h.code not in _HISTORY)
+            or (h.kind == "means" and h.strong and h.access is not False)
+            or (h.kind == "attempt" and h.code not in ("state", "location"))
+        ):
+            risk_at.setdefault(h.message, []).append(h.start)
         if (
             (h.kind == "indicator" and h.code in _RISK_CODES)
             or (h.kind == "means" and h.strong and h.access is not False)
@@ -594,11 +622,12 @@ def _resolve(reader: _Reader) -> _Result:
     anaphora = {
         i: [m for m in msg.rx.anaphora.finditer(msg.text) if not _advice(msg, m.start())]
         for i, msg in reader.msgs.items()
-        if msg.mask & lx.ANAPHORA_BIT
+        if own_risk and msg.mask & lx.ANAPHORA_BIT
     }
     for i, found in anaphora.items():
         if found:
             risk_msgs.add(i)
+            risk_at.setdefault(i, []).extend(m.start() for m in found)
     transcript_risk = bool(risk_msgs) or any(
         h.kind == "indicator" and h.code in _DESIRE for h in hits
     )
@@ -661,9 +690,10 @@ def _resolve(reader: _Reader) -> _Result:
                 )
                 is not None
             )
+            close = any(abs(p - h.start) <= _RISK_REACH for p in risk_at.get(h.message, ()))
             if (
                 h.strong
-                or h.message in risk_msgs
+                or close
                 or near(h.message, intent_positions)
                 or (not asked and near(h.message, risk_positions))
             ):
@@ -713,6 +743,26 @@ def _resolve(reader: _Reader) -> _Result:
     _places_and_substances(reader, res, risk_msgs, transcript_risk)
     _recency(reader, res)
     return res
+
+
+_ANAPHORIC = re.compile(r"\b(?:do|doing|go\s+through\s+with)\s+it\b", re.IGNORECASE)
+
+
+def _anaphoric(reader: _Reader, h: _Hit) -> bool:
+    """An intent whose only object is "it" ("I'm going to do it")."""
+    return (
+        h.kind == "indicator"
+        and h.code == "expressed_intent"
+        and _ANAPHORIC.search(reader.msgs[h.message].text, h.start, h.end) is not None
+    )
+
+
+def _own_risk(reader: _Reader, h: _Hit) -> bool:
+    """A hit that says something of the person's own risk besides an anaphoric intent."""
+    if h.kind == "indicator":
+        own = h.code in _RISK_CODES or h.code in _DESIRE or h.code == "exposure_to_death"
+        return own and not _anaphoric(reader, h)
+    return h.kind == "attempt" or (h.kind == "means" and h.strong)
 
 
 def _advice(msg: _Msg, start: int) -> bool:
@@ -930,14 +980,16 @@ def _suggest(res: _Result) -> tuple[Tier, list[str]]:
         return "high", reasons
     if si:
         return "moderate", ["Thoughts of suicide, without a plan, method or intent"]
-    if has("self_harm"):
-        return "moderate", ["Self-harm"]
+    if has("self_harm") and desire:
+        return "moderate", ["Self-harm in the past, and current distress"]
     if has("prior_attempt"):
         return "moderate", ["Previous suicide attempt"]
     if len(desire) >= 2:
         return "moderate", ["Several signs of distress: " + ", ".join(sorted(desire))]
     if desire:
         return "low", ["One sign of distress, no thoughts of suicide found: " + desire[0]]
+    if has("self_harm"):
+        return "low", ["Self-harm in the past only"]
     return "low", ["No risk language found by the rules"]
 
 

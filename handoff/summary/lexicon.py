@@ -237,7 +237,12 @@ RULES: tuple[Rule, ...] = (
             r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)(?<!about\s)\bsu[i1!]?c[i1!]?de\b"
             r"(?!\s+(?:hotline|line|prevention|awareness|note|letter|attempts?|watch|squad|rates?|"
             r"(?:is|isn{A}t|is\s+not|was|was\s+not|wasn{A}t)\s+(?:never\s+|not\s+|n{A}t\s+)?(?:the|an?|a\s+permanent)\s+"
-            r"(?:answer|option|solution|way)))",
+            r"(?:answer|option|solution|way)|is\s+(?:almost\s+|rarely\s+|usually\s+|often\s+|never\s+|"
+            r"not\s+|so\s+|such\s+|a\s+|the\s+|really\s+|complicated|preventable|common)))",
+            r"\b(?:pray|praying|prayed|hope|hoping|hoped)\s+(?:\w+\s+){0,3}?(?:that\s+)?(?:god|the\s+lord|the\s+good\s+"
+            r"lord|lord|jesus)\s+(?:will|would|to)\s+(?:just\s+)?take\s+me\b",
+            r"\b(?:pray|praying|prayed|hope|hoping|hoped)\s+(?:that\s+)?i\s+(?:don{A}t|won{A}t|never|"
+            r"do\s+not|will\s+not)\s+wake\s+up\b",
             r"\bwish(?:ed)?\s+i\s+(?:was|were|wasn{A}t|weren{A}t|had\s+never\s+been|was\s+never|could)"
             r"\s+(?:just\s+)?(?:dead|born|alive|gone|die|disappear|not\s+wake\s+up|never\s+born|"
             r"fall\s+asleep\s+and\s+not)",
@@ -393,6 +398,10 @@ RULES: tuple[Rule, ...] = (
             r"(?![-'’]\w)|\bsh\s+(?:again|scars?|urges?|relapse|wounds?)\b",
             r"\b(?:pick|picking|picked)\s+(?:at\s+)?my\s+(?:skin|scabs?|face|arms?|fingers?|lips?|"
             r"cuticles?|scalp)\s+(?:until|till|til|so\s+bad|to\s+the\s+point|raw|open)",
+            r"\b(?:skin|scab)[\s-]?picking\b|\bhair[\s-]?pulling\b|\bscabs?\s+i\s+picked\b",
+            r"\bi\s+(?:also\s+|still\s+|just\s+)?(?:pull|pick)\s+(?:out\s+)?(?:at\s+)?my\s+(?:hair|"
+            r"eyelashes|lashes|eyebrows|skin|scabs)\b(?!\s+(?:back|up|into|out\s+of\s+(?:my|the)\s+face))",
+            r"\b(?:cutting|cuttin|cut)\s+again\b|\bmy\s+cuts\b",
             r"\b(?:pull|pulling|pulled|rip|ripping|ripped|yank|yanking)\s+out\s+my\s+(?:hair|"
             r"eyelashes|lashes|eyebrows)\b|\btrich(?:otillomania)?\b",
             r"\b(?:pull|pulling|pulled|rip|ripping|ripped)\s+my\s+(?:hair|eyelashes|lashes|eyebrows)\s+"
@@ -518,7 +527,8 @@ RULES: tuple[Rule, ...] = (
             r"(?!\s+(?:to|for|on|about)\s+(?:my\s+|the\s+|a\s+)?(?:roommate|teacher|professor|boss|"
             r"landlord|neighbou?r|coworker|school|work|class|therapist|doctor|fridge|door|desk|"
             r"recommendation|complaint|apology|resignation|grief|santa)|\s+of\s+|\s+(?:for|in)\s+"
-            r"(?:therapy|class|school|group))",
+            r"(?:therapy|class|school|group))(?!\s+to\s+(?:my\s+)?(?:younger|future|past|old|teen(?:age)?|"
+            r"\d+[\s-]year[\s-]old)\b)",
             r"\b(?:wrote|written|writing)\s+(?:a\s+|my\s+)?(?:letters?|notes?)\s+(?:to|for)\s+(?:everyone|"
             r"everybody|all\s+of\s+you|my\s+(?:family|kids|parents|friends))\b",
             r"\bsuicide\s+(?:note|letter)\b|\bgoodbye\s+(?:letter|note|message|video|texts?)\b",
@@ -1050,6 +1060,7 @@ PLACE_CUE = _x(
 NEGATORS = re.compile(
     r"\b(?:never|not|no|nor|don['’`]?t|dont|doesn['’`]?t|didn['’`]?t|won['’`]?t|wont|wouldn['’`]?t|"
     r"can['’`]?t|cannot|cant|isn['’`]?t|aren['’`]?t|ain['’`]?t|shouldn['’`]?t|couldn['’`]?t|"
+    r"haven['’`]?t|hasn['’`]?t|hadn['’`]?t|havent|hasnt|"
     r"no\s+longer|not\s+anymore|stopped|quit)\b(?P<rest>(?:\W+\w+){0,4})\W*$",
     re.IGNORECASE,
 )
@@ -1058,6 +1069,7 @@ NEGATORS = re.compile(
 NEGATION_EXCEPT = re.compile(
     r"^\W+(?:stop|know|sure|help|even\s+know|care|understand|think\s+i\s+can|remember|deny|lie|"
     r"matter|want\s+to\s+(?:be\s+here|wake|live|exist)|one|body|longer\s+want|seriously|honestly|"
+    r"stopped|been\s+able\s+to\s+stop|been\s+able\s+to\s+get|"
     r"for\s+real|joke|joking|kidding|lie)\b",
     re.IGNORECASE,
 )
@@ -1154,7 +1166,8 @@ SELF_HARM_RECENT = _x(
     r"\b(?:again|last\s+night|yesterday|today|tonight|this\s+(?:morning|week|weekend|month)|"
     r"earlier|just\s+now|deeper|worse|more\s+and\s+more|more\s+often|every\s+(?:day|night|week)|"
     r"daily|nightly|(?:for|in)\s+(?:weeks|months|a\s+while)|(?:for|in)\s+(?:the\s+)?(?:last|past)\s+"
-    r"(?:few\s+)?(?:\d+\s+)?(?:days?|weeks?|months?)|relaps\w*|still|fresh|bleeding|stitches|"
+    r"(?:few\s+)?(?:\d+\s+)?(?:days?|weeks?|months?)|(?:the\s+)?(?:last|past)\s+(?:few\s+|couple\s+"
+    r"(?:of\s+)?)?(?:\d+\s+|two\s+|three\s+)?(?:days|weeks|months)|relaps\w*|still|fresh|bleeding|stitches|"
     r"(?:\d+|a\s+few|a\s+couple(?:\s+of)?|two|three)\s+(?:days?|hours?)\s+ago|started|keep|"
     r"kept|sometimes|lately|currently|right\s+now|been\s+(?:cutting|burning|scratching|"
     r"hurting|hitting|picking|pulling))\b",
@@ -1166,6 +1179,7 @@ SELF_HARM_DISTANT = _x(
     r"(?:years?|yrs?)\s+(?:clean|ago|now|since)\b",
     r"\bit{A}s\s+been\s+(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|several|"
     r"a\s+few|years)\b|\bused\s+to\b|\bin\s+(?:high\s+school|middle\s+school|college)\b",
+    r"\bin\s+my\s+(?:teens|twenties|early\s+\w+|late\s+\w+)\b|\bi{A}d\s+been\b|\bi\s+had\s+been\b",
     r"\bwhen\s+i\s+was\s+(?:\d{1,2}|a\s+teen(?:ager)?|a\s+kid|younger|little|in\s+\w+\s+(?:school|"
     r"grade))\b|\bas\s+a\s+(?:teen(?:ager)?|kid)\b|\byears\s+ago\b|\bhaven{A}t\s+(?:\w+\s+){0,2}in\s+years\b",
 )
@@ -1201,7 +1215,9 @@ PRESENT_MARKERS = _x(
 # "Do it" and the like carry intent across messages ("I'll do it after they leave").
 ANAPHORA = _x(
     r"\b(?:do\s+it|doing\s+it|end\s+it|go\s+through\s+with\s+it|it{A}s\s+happening|be\s+gone|"
-    r"won{A}t\s+be\s+here|the\s+day|it\s+happens|it\s+(?:will\s+)?happen|ending\s+it|finish\s+it)\b"
+    r"won{A}t\s+be\s+here|it\s+happens|it\s+(?:will\s+)?happen|ending\s+it|finish\s+it)\b",
+    r"\bthe\s+day\b(?=\s+(?:i\s+(?:do|die|go|end)|it\s+happens|comes|has\s+come|is\s+(?:set|here|"
+    r"today|tomorrow)))"
 )
 POSSESSION = _x(
     r"\bi\s+(?:have|got|own|bought|stashed|saved|saved\s+up|collected|hoarded|"
