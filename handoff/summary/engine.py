@@ -606,18 +606,25 @@ def _resolve(reader: _Reader) -> _Result:
         if (
             (h.kind == "indicator" and h.code in _RISK_CODES and h.code not in _HISTORY)
             or (h.kind == "means" and h.strong and h.access is not False)
-            or (h.kind == "attempt" and h.code not in ("state", "location"))
+            or (
+                h.kind == "attempt"
+                and h.code not in ("state", "location")
+                and not _told_as_past(reader.msgs[h.message], h)
+            )
         ):
             risk_at.setdefault(h.message, []).append(h.start)
+        attempt_now = (
+            h.kind == "attempt"
+            and h.code not in ("state", "location")
+            and not _told_as_past(reader.msgs[h.message], h)
+        )
         if (
             (h.kind == "indicator" and h.code in _RISK_CODES)
             or (h.kind == "means" and h.strong and h.access is not False)
-            or (h.kind == "attempt" and h.code not in ("state", "location"))
+            or attempt_now
         ):
             risk_msgs.add(h.message)
-        if (h.kind == "indicator" and h.code in ("expressed_intent", "plan")) or (
-            h.kind == "attempt" and h.code not in ("state", "location")
-        ):
+        if (h.kind == "indicator" and h.code in ("expressed_intent", "plan")) or attempt_now:
             intent_msgs.add(h.message)
     anaphora = {
         i: [m for m in msg.rx.anaphora.finditer(msg.text) if not _advice(msg, m.start())]
@@ -695,7 +702,7 @@ def _resolve(reader: _Reader) -> _Result:
                 h.strong
                 or close
                 or near(h.message, intent_positions)
-                or (not asked and near(h.message, risk_positions))
+                or (not asked and len(msg.text) <= _RISK_REACH and near(h.message, risk_positions))
             ):
                 res.means.setdefault(h.code, []).append(h)
                 res.add("method_stated", h)
@@ -809,22 +816,30 @@ def _recency(reader: _Reader, res: _Result) -> None:
         res.attempt_when = recent_label
 
 
-def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) -> None:
+def _told_as_past(msg: _Msg, h: _Hit) -> bool:
+    """Whether an act or a try is told as history: a past marker in its sentence ("years ago",
+    "the night I swallowed everything"), a time ago without a present one ("last night"), or an
+    aftermath later in the message ("I woke up in the ICU")."""
     s0, s1 = msg.sentence(h.start)
     text = msg.text
-    past = (
-        msg.sentence_has(lx.PAST, s0, s1)
-        if msg.fast
-        else msg.rx.past.search(text, s0, s1) is not None
-    )
+    if msg.sentence_has(lx.PAST, s0, s1) if msg.fast else msg.rx.past.search(text, s0, s1):
+        return True
+    if h.code not in ("act", "tried"):
+        return False
     present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
         msg.rx.present.search(text, s0, s1) is not None
     )
-    if h.code in ("act", "tried") and not past:
-        # Told as a story: "the night I swallowed everything" is read by PAST; "last night" or
-        # an aftermath later in the message ("I woke up in the ICU") makes it history too.
-        when = lx.ATTEMPT_WHEN.search(text, s0, s1)
-        past = (when is not None and not present) or lx.AFTERMATH.search(text, h.end) is not None
+    when = lx.ATTEMPT_WHEN.search(text, s0, s1)
+    return (when is not None and not present) or lx.AFTERMATH.search(text, h.end) is not None
+
+
+def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) -> None:
+    s0, s1 = msg.sentence(h.start)
+    text = msg.text
+    past = _told_as_past(msg, h)
+    present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
+        msg.rx.present.search(text, s0, s1) is not None
+    )
     if h.code == "answer":
         now = True
     elif h.code == "act":
@@ -939,7 +954,13 @@ def _suggest(res: _Result) -> tuple[Tier, list[str]]:
     methods = [k for k, hs in res.means.items() if any(h.access is not False for h in hs)]
     access = [k for k, hs in res.means.items() if any(h.access for h in hs)]
     near = any(h.near for h in res.timeframe)
-    intent = has("expressed_intent") or has("plan") or has("preparatory_behaviour")
+    # Saving up pills is a preparation and access at once: for imminent, a preparation must be
+    # something besides the means ("this is goodbye", a note).
+    means_spans = {(h.message, h.span) for hs in res.means.values() for h in hs if h.access}
+    prep_now = any(
+        (h.message, h.span) not in means_spans for h in res.indicators.get("preparatory_behaviour", [])
+    )
+    intent = has("expressed_intent") or has("plan") or prep_now
     if res.in_progress:
         return "imminent", ["An attempt appears to be in progress"]
     if intent and (methods or access) and (near or access):

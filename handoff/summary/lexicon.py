@@ -254,6 +254,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:thinking|thought|thoughts|think)\s+(?:about|of)\s+(?:dying|death|ending\s+it|"
             r"killing\s+myself|suicide|not\s+being\s+(?:here|alive)|ending\s+my\s+life)",
             r"\bi\s+(?:should|could)\s+just\s+die\b|\bready\s+to\s+die\b",
+            r"\bi{A}?d\s+(?:much\s+)?rather\s+(?:die|be\s+dead)\b",
             r"\bwish(?:ed|ing)?\s+i\s+(?:was|were)\s+dead\b|\bpart\s+of\s+me\s+wants\s+to\s+die\b",
             r"\bwish\s+i\s+could\s+(?:just\s+)?(?:go\s+to\s+sleep|fall\s+asleep|sleep)\s+and\s+"
             r"(?:not|never)\s+wake",
@@ -349,6 +350,8 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:after|since|before)\s+my\s+(?:suicide\s+)?(?:attempt|overdose|od)\b",
             r"\bmy\s+(?:suicide\s+)?attempts?\b(?!\s+(?:at|to)\b)",
             r"\b(?:after|since)\s+i\s+(?:tried|attempted)\b",
+            r"\b(?:drove|crashed|steered|swerved|jumped|overdosed|od{A}d|took\s+(?:\w+\s+){0,4}pills|"
+            r"stepped|walked)\b[^.!?\n]{0,80}?\bon\s+purpose\b",
             r"\bi\s+(?:tried|attempted)\s+(?:it\s+)?(?:once|twice|before|back\s+in|in\s+(?:19|20)\d\d|"
             r"when\s+i\s+was|last\s+(?:year|month|summer|spring|fall|winter)|"
             r"(?:\w+\s+){0,2}(?:years?|months?|weeks?)\s+ago)\b",
@@ -842,7 +845,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:drink|drank|drinking|swallow|swallowed|eat|ate)\s+(?:some\s+|the\s+)?(?:bleach|"
             r"antifreeze|rat\s+poison|poison|pesticide|drain\s+cleaner|weed\s+killer|lye)",
             r"\bcarbon\s+monoxide\b|\b(?:car|engine)\s+(?:is\s+)?running\s+in\s+the\s+garage\b",
-            r"\bgas\s+myself\b|\bcharcoal\b",
+            r"\bgas\s+myself\b|\b(?:burn|burning|bought|buy|light|lit)\s+(?:\w+\s+)?charcoal\b",
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
     ),
@@ -1313,7 +1316,8 @@ MEANS_KINDS: tuple[MeansKind, ...] = (
 
 # Being on a medication for treatment is not a method ("I'm on antidepressants and...").
 ON_MEDS = _x(
-    r"\b(?:on|taking|started|prescribed|switched\s+to|changed)\s+(?:my\s+|new\s+|the\s+|some\s+)?$"
+    r"\b(?:on|taking|started|prescribed|switched\s+to|changed)\s+(?:my\s+|new\s+|the\s+|some\s+)?$",
+    r"\b(?:{IM}|am|already|been)\s+on\s+(?:\w+\s+){1,2}$",
 )
 AGE_QUESTION = _x(r"\bhow\s+old\b|\byour\s+age\b")
 AGE_ANSWER = _x(
