@@ -261,6 +261,8 @@ def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
     if mask & lx.CLAUSE_BREAK_BIT:
         for brk in rx.clause_break.finditer(text, s0, start):
             clause_start = brk.end()
+    if mask & lx.NEGATORS_BIT and _NEGATED_FILLER.search(text, s0, start):
+        return True
     if mask & lx.NEGATORS_BIT:
         m = rx.negators.search(text, clause_start, start)
         if m is not None and not rx.negation_except.match(m.group("rest") or ""):
@@ -497,7 +499,11 @@ class _Reader:
             msg.text, start, end
         ):
             why = "negated"  # "I would never hurt her"
-        if why is None and rule.code in _OWN_WORDS:
+        if why is None and rule.code in _OWN_WORDS or (
+            why is None
+            and rule.code == "suicidal_ideation"
+            and _BARE_WORD.fullmatch(msg.text, start, end) is not None
+        ):
             s0, s1 = sentence
             if lx.FIRST_PERSON.search(msg.text, s0, s1) is None and not _OWN_SAYING.match(
                 msg.text, start, end
@@ -561,6 +567,14 @@ _IN_MATCH_NEGATION = re.compile(r"\b(?:never|not|no|dont|wont|cant)\b|n['’`]t\
 _OWN_SAYING = re.compile(r"this\s+is\s+|just\s+wanted\s+to\s+say|wanted\s+to\s+say", re.I)
 # A weak method word in a long message counts only this close to the risk said there.
 _RISK_REACH = 250
+# "Suicide" or "suicidal" alone counts only in a sentence of the person's own ("suicidal crises
+# are often short" is general talk).
+_BARE_WORD = re.compile(r"su[i1!]?c[i1!]?d(?:e|al)", re.IGNORECASE)
+# "I'm not like, thinking about ending it": a filler word and a comma do not end the negation.
+_NEGATED_FILLER = re.compile(
+    r"\b(?:not|never|n['’`]t)\s+(?:like|really|even|actually|exactly)\s*,\s*(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 # Indicators that count only in a sentence with a first-person word in it.
 _HISTORY = frozenset({"prior_attempt", "self_harm"})
 _OWN_WORDS = frozenset({"self_harm", "preparatory_behaviour", "prior_attempt", "rehearsal"})
@@ -663,6 +677,12 @@ def _resolve(reader: _Reader) -> _Result:
         for m in found:
             intent_sentences.add((i, msg.sentence(m.start())))
 
+    # Sentences about getting help or plans ahead: a time there is not a time to act.
+    help_sentences = {
+        (h.message, reader.msgs[h.message].sentence(h.start))
+        for h in hits
+        if h.kind == "indicator" and h.code in ("engaged_with_help", "future_plans")
+    }
     own_self_harm = any(h.kind == "indicator" and h.code == "self_harm" and h.strong for h in hits)
     for h in hits:
         msg = reader.msgs[h.message]
@@ -712,6 +732,8 @@ def _resolve(reader: _Reader) -> _Result:
                 res.means.setdefault(h.code, []).append(h)
                 res.add("access_to_means", h)
         elif h.kind == "timeframe":
+            if (h.message, msg.sentence(h.start)) in help_sentences:
+                continue  # "I'll email my therapist tonight"
             if h.code == "weak":
                 if (h.message, msg.sentence(h.start)) in intent_sentences:
                     res.timeframe.append(h)
@@ -795,8 +817,10 @@ def _recency(reader: _Reader, res: _Result) -> None:
         w0, w1 = _window(msg, h.start)
         if lx.SELF_HARM_RECENT.search(msg.text, w0, w1):
             res.self_harm_recent.append(h)
-        elif lx.SELF_HARM_DISTANT.search(msg.text, w0, w1) is None and not (
-            lx.PAST_MARKERS.search(msg.text, *msg.sentence(h.start))
+        elif (
+            lx.SELF_HARM_DISTANT.search(msg.text, w0, w1) is None
+            and not lx.PAST_MARKERS.search(msg.text, *msg.sentence(h.start))
+            and "scar" not in msg.text[h.start : h.end].lower()  # scars are a history
         ):
             res.self_harm_recent.append(h)  # said as now, with no time: ongoing
     recent_label: str | None = None

@@ -234,7 +234,8 @@ RULES: tuple[Rule, ...] = (
             r"\bkms\b|\bkys\s+myself\b",
             r"\bunaliv(?:e|ing)\s*(?:my\s*self|me)\b|\bunalive\b",
             r"\bsewer\s*slide\b|\bsewerslide\b|\bsuicidal\b|\bsu[i1!]?c[i1!]?dal\b",
-            r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)(?<!about\s)\bsu[i1!]?c[i1!]?de\b"
+            r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)(?<!about\s)(?<!word\s)(?<!word\s')"
+            r"(?<!word\s\")(?<!word\s“)\bsu[i1!]?c[i1!]?de\b"
             r"(?!\s+(?:hotline|line|prevention|awareness|note|letter|attempts?|watch|squad|rates?|"
             r"(?:is|isn{A}t|is\s+not|was|was\s+not|wasn{A}t)\s+(?:never\s+|not\s+|n{A}t\s+)?(?:the|an?|a\s+permanent)\s+"
             r"(?:answer|option|solution|way)|is\s+(?:almost\s+|rarely\s+|usually\s+|often\s+|never\s+|"
@@ -394,11 +395,13 @@ RULES: tuple[Rule, ...] = (
             r"yesterday|today|tonight|this\s+(?:morning|week)|deeper|for\s+the\s+first\s+time)\b",
             r"\b(?:been|started|start|keep|kept|still|went\s+back\s+to|back\s+to|stop|quit|relapsed|"
             r"urges?\s+to|thinking\s+(?:about|of)|can{A}t\s+stop)\s+(?:cutting|cuttin|burning\s+myself|"
-            r"self[\s-]?harming)\b",
+            r"self[\s-]?harming)\b(?!\s+(?:back|down|off|out|ties|costs?|hours|class|carbs|sugar|it\b|"
+            r"them|the|my\s+(?:hours|hair)|corners|coupons))",
             r"\b(?:urges?|want(?:ed)?|wanna|need(?:ed)?|tempted)\s+(?:to\s+)?(?:cut|sh)\b"
             r"(?=\s*(?:$|[.,!?;\n]|again|so\s+bad|really\s+bad|tonight|today|right\s+now))",
             r"\b(?:urges?\s+to\s+|did\s+|do\s+|doing\s+|clean\s+from\s+|relapsed\s+on\s+|from\s+)sh\b"
-            r"(?![-'’]\w)|\bsh\s+(?:again|scars?|urges?|relapse|wounds?)\b",
+            r"(?![-'’]\w)|\bsh\s+(?:again|scars?|urges?|relapse|wounds?|is\s+the\s+only)\b",
+            r"\bsh{A}(?:ing|ed)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
             r"\b(?:pick|picking|picked)\s+(?:at\s+)?my\s+(?:skin|scabs?|face|arms?|fingers?|lips?|"
             r"cuticles?|scalp)\s+(?:until|till|til|so\s+bad|to\s+the\s+point|raw|open)",
             r"\b(?:skin|scab)[\s-]?picking\b|\bhair[\s-]?pulling\b|\bscabs?\s+i\s+picked\b",
@@ -444,7 +447,9 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:held|put)\s+(?:the|a|my\s+\w+{A}s|my)\s+(?:gun|knife|blade|pistol|rope|belt|noose)\s+"
             r"(?:to|against|around|in)\s+my\s+(?:head|temple|throat|wrist|neck|mouth)\b",
             r"\b(?:tied|made)\s+(?:a|the)\s+(?:noose|rope)\b",
-            r"\b(?:stood|was\s+standing|sat)\s+(?:on|at)\s+(?:the\s+)?(?:edge|ledge|railing)\b",
+            r"\b(?:stood|was\s+standing|sat|climbed\s+(?:up\s+)?|leaned|was\s+sitting)\s+(?:on|at|by|near|"
+            r"over|onto|up\s+on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:edge|ledge|railing)\b",
+            r"\bwent\s+up\s+to\s+the\s+(?:roof|top\s+floor|top\s+of)\b",
             r"\bwent\s+to\s+the\s+(?:bridge|roof|tracks|edge)\b",
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
@@ -468,7 +473,10 @@ RULES: tuple[Rule, ...] = (
         "plan",
         _x(
             r"\b(?:i|{IVE}|i\s+got|{IVE}\s+got|i\s+already)\s+(?:already\s+)?(?:have|got|made|"
-            r"come\s+up\s+with|worked\s+out|figured\s+out|thought\s+out)?\s*(?:a|the|my)\s+plan\b",
+            r"come\s+up\s+with|worked\s+out|figured\s+out|thought\s+out)?\s*(?:a|the|my)\s+plan\b"
+            r"(?!\s+(?:to|for)\s+(?!(?:kill|end|die|do\s+it|jump|overdose|od\b|hang|shoot|take\s+(?:my\s+life|"
+            r"all|them|the\s+pills)|cut\s+(?:myself|my\s+wrist)|drown|crash|swallow|not\s+be|tonight|"
+            r"tomorrow|when|how|after)))",
             r"\bmy\s+plan\s+(?:is|was)\b|\bthe\s+plan\s+is\b",
             r"\b(?:planned|planning|plan)\s+(?:it|this|it\s+all|everything)\s*(?:out)?\b",
             r"\b(?:it|everything)\s+(?:all\s+)?planned(?:\s+out)?\b",
@@ -508,7 +516,8 @@ RULES: tuple[Rule, ...] = (
             r"\bi\s+won{A}t\s+be\s+(?:here|alive|around)\s+(?:tomorrow|much\s+longer|by|after|in\s+the"
             r"\s+morning|any\s*more|next)\b",
             r"\b(?:doing|going\s+through\s+with)\s+it\s+(?:tonight|today|now|soon|this)\b",
-            r"{IM}\s+doing\s+it\b|\bit\s+(?:ends|will\s+end)\s+(?:tonight|today)\b",
+            r"{IM}\s+doing\s+it\b(?!\s+(?:because|as\s+a|so\s+that|right|wrong|anyway|for\s+(?:my|a|the|"
+            r"class|school|work)))|\bit\s+(?:ends|will\s+end)\s+(?:tonight|today)\b",
             r"{IM}\s+(?:ending|killing)\s+(?:it|myself|my\s+life|things)\b",
             r"\bi\s+will\s+(?:not|never)\s+be\s+(?:here|alive)\s+(?:tomorrow|much)",
             r"\b(?:ima|imma|i\s*['’`]?ma)\s+(?:just\s+)?(?:kill|unalive|end|off|do\s+it|jump|overdose|"
@@ -545,7 +554,8 @@ RULES: tuple[Rule, ...] = (
             r"photos|everything)\b",
             r"\b(?:affairs|things)\s+in\s+order\b|\bfound\s+a\s+(?:new\s+)?home\s+for\s+my\b",
             r"\bwho\s+(?:will|would)\s+take\s+care\s+of\s+my\s+\w+\s+(?:after|when)\b",
-            r"\btell\s+(?:my\s+\w+|them|her|him|everyone)\s+(?:that\s+)?i\s+(?:love|loved)\s+"
+            r"\b(?:please|can\s+you|could\s+you|will\s+you|make\s+sure\s+(?:you\s+)?|just)\s+"
+            r"tell\s+(?:my\s+\w+|them|her|him|everyone)\s+(?:that\s+)?i\s+(?:love|loved)\s+"
             r"(?:them|her|him|you)\b",
             r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting|collected|stashing|"
             r"stashed)\s+(?:up\s+)?(?:my\s+|all\s+my\s+|a\s+bunch\s+of\s+|enough\s+)?(?:\w+\s+)?"
@@ -699,6 +709,9 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:pills|meds|they)\s+(?:are\s+)?(?:kicking\s+in|starting\s+to\s+work)\b",
             r"\bi\s+can\s+feel\s+(?:the\s+pills|them\s+working|it\s+working)\b",
             r"\bcan{A}t\s+stop\s+(?:the\s+)?bleeding\b",
+            r"\b(?:there{A}s|there\s+is)\s+(?:so\s+much|a\s+lot\s+of|blood\s+everywhere)\b(?:\s+blood)?",
+            r"\b(?:it{A}s|its)\s+(?:soaking|bleeding)\s+through\b",
+            r"{IM}\s+(?:so\s+|really\s+|very\s+|getting\s+)?(?:lightheaded|light\s+headed)\b",
         ),
         NEG | HYP | THIRD | LYRIC | JOKE,
     ),
