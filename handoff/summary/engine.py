@@ -509,6 +509,8 @@ class _Reader:
                 msg.text, start, end
             ):
                 why = "not theirs"  # "- giving away belongings" in a list of warning signs
+            elif rule.code == "preparatory_behaviour" and lx.GRIEF.search(msg.text, s0, s1):
+                why = "grief"  # "I wrote a letter to my dad who passed"
         if why is not None:
             return
         if rule.kind == "timeframe":
@@ -618,7 +620,7 @@ def _resolve(reader: _Reader) -> _Result:
     risk_at: dict[int, list[int]] = {}
     for h in hits:
         if (
-            (h.kind == "indicator" and h.code in _RISK_CODES and h.code not in _HISTORY)
+            (h.kind == "indicator" and h.code in _RISK_CODES and h.code not in _HISTORY and h.strong)
             or (h.kind == "means" and h.strong and h.access is not False)
             or (
                 h.kind == "attempt"
@@ -633,7 +635,7 @@ def _resolve(reader: _Reader) -> _Result:
             and not _told_as_past(reader.msgs[h.message], h)
         )
         if (
-            (h.kind == "indicator" and h.code in _RISK_CODES)
+            (h.kind == "indicator" and h.code in _RISK_CODES and h.strong)
             or (h.kind == "means" and h.strong and h.access is not False)
             or attempt_now
         ):
@@ -789,7 +791,7 @@ def _anaphoric(reader: _Reader, h: _Hit) -> bool:
 def _own_risk(reader: _Reader, h: _Hit) -> bool:
     """A hit that says something of the person's own risk besides an anaphoric intent."""
     if h.kind == "indicator":
-        own = h.code in _RISK_CODES or h.code in _DESIRE or h.code == "exposure_to_death"
+        own = h.strong and (h.code in _RISK_CODES or h.code in _DESIRE or h.code == "exposure_to_death")
         return own and not _anaphoric(reader, h)
     return h.kind == "attempt" or (h.kind == "means" and h.strong)
 

@@ -384,7 +384,8 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:cut|cutting|cuttin|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|"
             r"scratch|scratching|scratched|carve|carving|carved|slash|slashing|slashed|hit|hitting)\s+"
             r"(?:myself|my\s*self|myslef|meself|my\s+(?:arms?|legs?|thighs?|wrists?|skin|stomach|"
-            r"hips?|ankles?|shoulders?))\b",
+            r"hips?|ankles?|shoulders?))\b(?!\s+(?:a\s+(?:slice|piece|bit|break|deal|plate)|some|off|"
+            r"free|loose|short|out\s+of|a\s+break)\b)",
             r"\bself[\s-]?h[ae]rm(?:ing|ed)?\b|\bslef[\s-]?harm\w*|\bmy\s+scars\b|\bfresh\s+(?:cuts|"
             r"wounds|burns)\b|\bmy\s+(?:cutting|fresh\s+cuts)\b",
             r"\brelaps\w*\s+(?:on|with|into|back\s+into)\s+(?:cutting|cuttin|self[\s-]?harm|sh\b|"
@@ -399,6 +400,7 @@ RULES: tuple[Rule, ...] = (
             r"them|the|my\s+(?:hours|hair)|corners|coupons))",
             r"\b(?:urges?|want(?:ed)?|wanna|need(?:ed)?|tempted)\s+(?:to\s+)?(?:cut|sh)\b"
             r"(?=\s*(?:$|[.,!?;\n]|again|so\s+bad|really\s+bad|tonight|today|right\s+now))",
+            r"\bclean\s+from\s+(?:cutting|self[\s-]?harm\w*|burning|scratching)\b",
             r"\b(?:urges?\s+to\s+|did\s+|do\s+|doing\s+|clean\s+from\s+|relapsed\s+on\s+|from\s+)sh\b"
             r"(?![-'’]\w)|\bsh\s+(?:again|scars?|urges?|relapse|wounds?|is\s+the\s+only)\b",
             r"\bsh{A}(?:ing|ed)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
@@ -1195,9 +1197,17 @@ SELF_HARM_DISTANT = _x(
     r"(?:years?|yrs?)\s+(?:clean|ago|now|since)\b",
     r"\bit{A}s\s+been\s+(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|several|"
     r"a\s+few|years)\b|\bused\s+to\b|\bin\s+(?:high\s+school|middle\s+school|college)\b",
+    r"\bfor\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|many|several|a\s+few|over\s+\w+)\s+"
+    r"(?:years?|yrs?)\b",
     r"\bin\s+my\s+(?:teens|twenties|early\s+\w+|late\s+\w+)\b|\bi{A}d\s+been\b|\bi\s+had\s+been\b",
     r"\bwhen\s+i\s+was\s+(?:\d{1,2}|a\s+teen(?:ager)?|a\s+kid|younger|little|in\s+\w+\s+(?:school|"
     r"grade))\b|\bas\s+a\s+(?:teen(?:ager)?|kid)\b|\byears\s+ago\b|\bhaven{A}t\s+(?:\w+\s+){0,2}in\s+years\b",
+)
+# A letter to someone who died, or written for grief work, is not a goodbye note.
+GRIEF = _x(
+    r"\b(?:grief|grieving|passed\s+away|funeral|memorial|in\s+heaven|who\s+(?:passed|died)|"
+    r"since\s+(?:he|she|they)\s+died|late\s+(?:mom|mother|dad|father|husband|wife|son|daughter|"
+    r"brother|sister|friend|grandma|grandpa))\b"
 )
 # Words that make a sentence the person's own: preparations, self-harm and attempt history need
 # one ("- giving away belongings" in a list of warning signs is not the person's).
@@ -1212,7 +1222,8 @@ ANAPHORA_ADVICE = re.compile(
 # A quote opened after these words is someone else's ("my mom said 'just get over it'").
 QUOTE_REPORTER = re.compile(
     r"\b(?:said|says|say|told\s+me|tells\s+me|texted|wrote|posted|commented|replied|messaged|"
-    r"asked|yelled|screamed|goes|went|was\s+like|is\s+like|like)\b[\s,:]*$",
+    r"asked|yelled|screamed|goes|went|was\s+like|is\s+like|like)\b"
+    r"(?:\s+(?:to\s+)?(?:me|us|her|him|them|everyone))?[\s,:]*$",
     re.IGNORECASE,
 )
 # ... or named after it ("“just get over it,” my mom said").
