@@ -205,6 +205,7 @@ def _third_party(msg: _Msg, start: int, s0: int) -> bool:
 
 _QUOTE_CLOSE = {'"': '"', "“": "”", "«": "»"}
 _QUOTE_CHARS = frozenset('"“”«»')
+_QUOTE_OR_LINE = re.compile('["“”«»\n]')
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -213,9 +214,10 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     opened: int | None = None
     closer = ""
-    for i, ch in enumerate(text):
-        if ch not in _QUOTE_CHARS:
-            if ch == "\n" and opened is not None:
+    for m in _QUOTE_OR_LINE.finditer(text):
+        i, ch = m.start(), m.group()
+        if ch == "\n":
+            if opened is not None:
                 spans.append((opened, i))
                 opened = None
             continue
@@ -235,10 +237,8 @@ def _quoted_other(msg: _Msg, start: int) -> bool:
     'just get over it'", "she texted me “i want to die”"). A quote the person gives of themself
     ("I told her “I want to die”") stays theirs."""
     text = msg.text
-    if _QUOTE_CHARS.isdisjoint(text):
-        return False
     if msg.quotes is None:
-        msg.quotes = _quote_spans(text)
+        msg.quotes = [] if _QUOTE_CHARS.isdisjoint(text) else _quote_spans(text)
     for open_at, close_at in msg.quotes:
         if not open_at < start < close_at:
             continue
@@ -379,6 +379,23 @@ def _runnable(found: int) -> int:
     return every & alternatives & lx.PATTERN_BITS
 
 
+# Messages at least this long are prefiltered segment by segment.
+_SEGMENT_FROM = 400
+_SEGMENT_END = re.compile(r"[.!?]+(?=\s)")
+
+
+def _cuts(low: str, offset: int) -> list[int]:
+    """Where to cut a long message: after each run of sentence end marks followed by whitespace,
+    at least every 200 characters apart (fewer, longer segments cost fewer regex calls)."""
+    out: list[int] = []
+    last = 0
+    for m in _SEGMENT_END.finditer(low):
+        if m.end() - last >= 200:
+            out.append(offset + m.end())
+            last = m.end()
+    return out
+
+
 class _Reader:
     """One summarize() call's working state."""
 
@@ -421,34 +438,54 @@ class _Reader:
         # over each such message alone, separator included (pos/endpos on the same joined text):
         # no pattern can cross the separator, so it finds exactly the matches the pass over the
         # whole text found there, in the same order (rules first, then messages).
-        per_rule: list[list[int]] = [[] for _ in lx.FAST_RULES]
+        # A long message (a forum post of a thousand words) is cut into segments after each
+        # sentence's end mark, and a rule runs only over the segments that hold its literals. No
+        # rule can match across such a cut: none consumes a "." "!" or "?" except inside a
+        # literal ("a.m.", "o.d.") that no whitespace follows, and a cut is made only before
+        # whitespace. So the matches are the same, in the same order.
+        per_rule: list[list[tuple[int, int, int]]] = [[] for _ in lx.FAST_RULES]
         # An ASCII-safe message is read with the ASCII forms of the rules and context patterns.
         ascii_safe: list[bool] = []
         for k, i in enumerate(order):
             msg = self.msgs[i]
             start = offsets[k]
+            low = big[start : start + len(msg.text)]
             ascii_safe.append(lx.NOT_ASCII_SAFE.search(msg.text) is None)
             msg.rx = lx.ASCII_CONTEXT if ascii_safe[k] else lx.FAST_CONTEXT
-            mask = _runnable(_trigger_mask(big[start : start + len(msg.text)]))
-            if not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text):
+            odd = not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text)
+            if len(low) < _SEGMENT_FROM:
+                found = _trigger_mask(low)
+                mask = _runnable(found)
+                segments = [(start, start + len(low) + len(_SEP), mask)]
+            else:
+                found = 0
+                segments = []
+                cut = start
+                for end in [*_cuts(low, start), start + len(low) + len(_SEP)]:
+                    seg = _trigger_mask(big[cut:end])
+                    found |= seg
+                    segments.append((cut, end, _runnable(seg)))
+                    cut = end
+                mask = _runnable(found)
+            if odd:
                 mask |= lx.HELPER_BITS | lx.CUE_BITS
             msg.mask = mask
             msg.fast = True
-            rules = mask & lx.RULE_BITS
-            while rules:
-                bit = rules & -rules
-                per_rule[bit.bit_length() - 1].append(k)
-                rules ^= bit
-        ends = [*offsets[1:], len(big)]
-        for (rule, fast), ascii_fast, ks in zip(
+            for seg_start, seg_end, seg_mask in segments:
+                rules = (mask if odd else seg_mask) & lx.RULE_BITS
+                while rules:
+                    bit = rules & -rules
+                    per_rule[bit.bit_length() - 1].append((k, seg_start, seg_end))
+                    rules ^= bit
+        for (rule, fast), ascii_fast, windows in zip(
             lx.FAST_RULES, lx.ASCII_RULES, per_rule, strict=True
         ):
-            for k in ks:
+            for k, seg_start, seg_end in windows:
                 msg = self.msgs[order[k]]
                 start0 = offsets[k]
                 self.rule_runs += 1
                 pattern = ascii_fast if ascii_safe[k] else fast
-                for m in pattern.finditer(big, start0, ends[k]):
+                for m in pattern.finditer(big, seg_start, seg_end):
                     end = m.end() - start0
                     if end > len(msg.text):
                         continue

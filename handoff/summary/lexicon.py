@@ -250,12 +250,26 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:don{A}t|do\s+not|dont|no\s+longer)\s+(?:really\s+)?want\s+to\s+(?:live|be\s+alive|"
             r"exist|wake\s+up|keep\s+living|go\s+on|be\s+here\s+any\s*more)\b"
             r"(?!\s+(?:in|with|at|near|like\s+that)\b)",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "suicidal_ideation",
+        _x(
             r"\bbetter\s+off\s+dead\b|\b(?:take|end|ending|taking)\s+my\s+(?:own\s+)?life\b",
             r"\bend\s+it\s+all\b|\bend\s+myself\b|\boff\s+myself\b",
             r"\b(?:thinking|thought|thoughts|think)\s+(?:about|of)\s+(?:dying|death|ending\s+it|"
             r"killing\s+myself|suicide|not\s+being\s+(?:here|alive)|ending\s+my\s+life)",
             r"\bi\s+(?:should|could)\s+just\s+die\b|\bready\s+to\s+die\b",
             r"\bi{A}?d\s+(?:much\s+)?rather\s+(?:die|be\s+dead)\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "suicidal_ideation",
+        _x(
             r"\bwish(?:ed|ing)?\s+i\s+(?:was|were)\s+dead\b|\bpart\s+of\s+me\s+wants\s+to\s+die\b",
             r"\bwish\s+i\s+could\s+(?:just\s+)?(?:go\s+to\s+sleep|fall\s+asleep|sleep)\s+and\s+"
             r"(?:not|never)\s+wake",
@@ -377,6 +391,8 @@ RULES: tuple[Rule, ...] = (
         ),
         NEG | HYP | THIRD | PAST | JOKE,
     ),
+    # Self-harm, in rules of at most 16 alternatives each: the prefilter keeps that many of a
+    # rule's alternatives apart and merges the rest into one loose set.
     Rule(
         "indicator",
         "self_harm",
@@ -390,6 +406,13 @@ RULES: tuple[Rule, ...] = (
             r"wounds|burns)\b|\bmy\s+(?:cutting|fresh\s+cuts)\b",
             r"\brelaps\w*\s+(?:on|with|into|back\s+into)\s+(?:cutting|cuttin|self[\s-]?harm|sh\b|"
             r"burning|scratching)",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
             r"\b(?:cutting|cuttin|cut|sh|self[\s-]?harm|blades?|razors?)\b[^.!?\n]{0,50}?\brelaps\w*",
             r"\brelaps\w*\b[^.!?\n]{0,50}?\b(?:cutting|cuttin|cut|sh|self[\s-]?harm|blades?|razors?)\b",
             r"\bi\s+(?:just\s+|finally\s+)?(?:cut|burned|burnt|scratched)\s+(?:again|last\s+night|"
@@ -398,12 +421,26 @@ RULES: tuple[Rule, ...] = (
             r"urges?\s+to|thinking\s+(?:about|of)|can{A}t\s+stop)\s+(?:cutting|cuttin|burning\s+myself|"
             r"self[\s-]?harming)\b(?!\s+(?:back|down|off|out|ties|costs?|hours|class|carbs|sugar|it\b|"
             r"them|the|my\s+(?:hours|hair)|corners|coupons))",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
             r"\b(?:urges?|want(?:ed)?|wanna|need(?:ed)?|tempted)\s+(?:to\s+)?(?:cut|sh)\b"
             r"(?=\s*(?:$|[.,!?;\n]|again|so\s+bad|really\s+bad|tonight|today|right\s+now))",
             r"\bclean\s+from\s+(?:cutting|self[\s-]?harm\w*|burning|scratching)\b",
-            r"\b(?:urges?\s+to\s+|did\s+|do\s+|doing\s+|clean\s+from\s+|relapsed\s+on\s+|from\s+)sh\b"
-            r"(?![-'’]\w)|\bsh\s+(?:again|scars?|urges?|relapse|wounds?|is\s+the\s+only)\b",
-            r"\bsh{A}(?:ing|ed)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
+            r"\b(?:urges?\s+to|did|doing|clean\s+from|relapsed\s+on)\s+sh\b(?![-'’]\w)",
+            r"\bsh\s+(?:again|scars?|urges?|relapse|wounds?|is\s+the\s+only)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\bsh['’`](?:ing|ed)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
             r"\b(?:pick|picking|picked)\s+(?:at\s+)?my\s+(?:skin|scabs?|face|arms?|fingers?|lips?|"
             r"cuticles?|scalp)\s+(?:until|till|til|so\s+bad|to\s+the\s+point|raw|open)",
             r"\b(?:skin|scab)[\s-]?picking\b|\bhair[\s-]?pulling\b|\bscabs?\s+i\s+picked\b",
@@ -414,6 +451,13 @@ RULES: tuple[Rule, ...] = (
             r"eyelashes|lashes|eyebrows)\b|\btrich(?:otillomania)?\b",
             r"\b(?:pull|pulling|pulled|rip|ripping|ripped)\s+my\s+(?:hair|eyelashes|lashes|eyebrows)\s+"
             r"out\s+(?:until|till|til|in\s+clumps|so\s+bad)",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
             r"\b(?:hit|hitting|punch|punching|punched|bang|banging|banged|slam|slamming|slammed)\s+"
             r"my\s+head\s+(?:against|on|into)\b",
             r"\b(?:overdos\w*|od|took\s+(?:\w+\s+){0,3}(?:pills|meds)|swallowed\s+(?:\w+\s+){0,3}pills)"
@@ -552,6 +596,13 @@ RULES: tuple[Rule, ...] = (
             r"belongings|cat|dog|clothes|games|money|jewelry|plants|guitar|savings|room|pets?)\b",
             r"\bgiving\s+(?:\w+\s+){0,2}away\b",
             r"\b(?:made|making|wrote|updated|writing)\s+(?:a|my)\s+will\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "preparatory_behaviour",
+        _x(
             r"\b(?:deleted|deleting)\s+(?:all\s+)?(?:my\s+)?(?:accounts|social\s+media|instagram|"
             r"photos|everything)\b",
             r"\b(?:affairs|things)\s+in\s+order\b|\bfound\s+a\s+(?:new\s+)?home\s+for\s+my\b",
