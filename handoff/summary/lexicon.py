@@ -294,6 +294,13 @@ RULES: tuple[Rule, ...] = (
             r"ever)?\s*going\s+to\s+(?:get\s+(?:any\s+)?better|change|improve)",
             r"\b(?:give|giving|gave|given)\s+up\b(?!\s+(?:on\s+(?:school|the\s+game|that\s+idea|"
             r"smoking|sugar|drinking)))",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "hopelessness",
+        _x(
             r"\bno\s+reason\s+to\s+(?:live|stay|keep\s+going|go\s+on)\b|\bnothing\s+to\s+live\s+for\b",
             r"\b(?:don{A}t|dont|can{A}t|cant)\s+see\s+(?:a|any)\s+(?:way\s+forward|future|point)\b",
         ),
@@ -305,6 +312,13 @@ RULES: tuple[Rule, ...] = (
         _x(
             r"\btrapped\b|\bcornered\b|\bno\s+way\s+out\b|\b(?:only|one)\s+way\s+out\b",
             r"\bcan{A}t\s+(?:escape|get\s+out)\b|\bnowhere\s+(?:to\s+(?:go|turn)|left)\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "feeling_trapped",
+        _x(
             r"\b(?:{IM}|feel|feeling|so|completely|totally)\s+(?:so\s+|just\s+|completely\s+)?stuck\b",
             r"\bno\s+(?:other\s+)?(?:options?|choice|escape)\s+(?:left|but)\b|\bno\s+other\s+option",
         ),
@@ -345,6 +359,13 @@ RULES: tuple[Rule, ...] = (
         _x(
             r"\b(?:{IM}|feel|feeling|so|completely|totally|always|all|been|truly)\s+"
             r"(?:so\s+|completely\s+|totally\s+|really\s+|all\s+)?alone\b",
+        ),
+        ALL & ~THIRD,
+    ),
+    Rule(
+        "indicator",
+        "isolation",
+        _x(
             r"\blonely\b|\bisolated\b|\bno\s+friends\b|\bi\s+have\s+(?:no\s*one|nobody|noone)\b",
             r"\b(?:nobody|no\s*one|noone|no1)\s+(?:even\s+|really\s+)?(?:cares|would\s+care|"
             r"would\s+(?:even\s+)?(?:miss|notice)|understands|likes|loves|to\s+talk\s+to|gets\s+it|"
@@ -365,6 +386,13 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:after|since|before)\s+my\s+(?:suicide\s+)?(?:attempt|overdose|od)\b",
             r"\bmy\s+(?:suicide\s+)?attempts?\b(?!\s+(?:at|to)\b)",
             r"\b(?:after|since)\s+i\s+(?:tried|attempted)\b",
+        ),
+        NEG | HYP | THIRD | JOKE,
+    ),
+    Rule(
+        "indicator",
+        "prior_attempt",
+        _x(
             r"\b(?:drove|crashed|steered|swerved|jumped|overdosed|od{A}d|took\s+(?:\w+\s+){0,4}pills|"
             r"stepped|walked)\b[^.!?\n]{0,80}?\bon\s+purpose\b",
             r"\bi\s+(?:tried|attempted)\s+(?:it\s+)?(?:once|twice|before|back\s+in|in\s+(?:19|20)\d\d|"
@@ -495,6 +523,13 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:tied|made)\s+(?:a|the)\s+(?:noose|rope)\b",
             r"\b(?:stood|was\s+standing|sat|climbed\s+(?:up\s+)?|leaned|was\s+sitting)\s+(?:on|at|by|near|"
             r"over|onto|up\s+on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:edge|ledge|railing)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "rehearsal",
+        _x(
             r"\bwent\s+up\s+to\s+the\s+(?:roof|top\s+floor|top\s+of)\b",
             r"\bwent\s+to\s+the\s+(?:bridge|roof|tracks|edge)\b",
         ),
