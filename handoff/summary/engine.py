@@ -546,8 +546,15 @@ class _Reader:
                 msg.text, start, end
             ):
                 why = "not theirs"  # "- giving away belongings" in a list of warning signs
-            elif rule.code == "preparatory_behaviour" and lx.GRIEF.search(msg.text, s0, s1):
-                why = "grief"  # "I wrote a letter to my dad who passed"
+            elif rule.code == "preparatory_behaviour" and (
+                lx.GRIEF.search(msg.text, s0, s1)
+                or (
+                    _LETTERS.search(msg.text, start, end)
+                    and lx.GRIEF.search(msg.text)
+                    and not _GOODBYE.search(msg.text, start, end)
+                )
+            ):
+                why = "grief"  # "I wrote a letter to my dad who passed", letters after a death
         if why is not None:
             return
         if rule.kind == "timeframe":
@@ -614,6 +621,8 @@ _NEGATED_FILLER = re.compile(
     r"\b(?:not|never|n['’`]t)\s+(?:like|really|even|actually|exactly)\s*,\s*(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+_LETTERS = re.compile(r"\b(?:letters?|notes?)\b", re.IGNORECASE)
+_GOODBYE = re.compile(r"\b(?:goodbye|suicide|last|final)\b", re.IGNORECASE)
 # Indicators that count only in a sentence with a first-person word in it.
 _HISTORY = frozenset({"prior_attempt", "self_harm"})
 _OWN_WORDS = frozenset({"self_harm", "preparatory_behaviour", "prior_attempt", "rehearsal"})

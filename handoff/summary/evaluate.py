@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from handoff.summary.engine import RuleEngine, SummaryEngine
+from handoff.summary.language import LANGUAGE_NAMES
 from handoff.summary.lexicon import INDICATOR_CODES, MEANS_KINDS
 from handoff.summary.types import TIER_ORDER, TIERS, Summary, TranscriptLine
 
@@ -134,6 +135,16 @@ def expected_labels(expected: dict[str, Any]) -> set[str]:
     return labels
 
 
+def expected_language(case: dict[str, Any]) -> str:
+    """The labelled language: ``expected.language``, else the language tag of a case tagged
+    ``non_english`` ("es", "fr", ...), else English."""
+    if "language" in case["expected"]:
+        return str(case["expected"]["language"])
+    if "non_english" in case["tags"]:
+        return next((t for t in case["tags"] if t in LANGUAGE_NAMES and t != "en"), "other")
+    return "en"
+
+
 def evaluate(cases: Sequence[dict[str, Any]], engine: SummaryEngine | None = None) -> Report:
     engine = engine or RuleEngine()
     report = Report()
@@ -152,7 +163,7 @@ def evaluate(cases: Sequence[dict[str, Any]], engine: SummaryEngine | None = Non
             report.under_triaged.append(case["id"])
         if want == "imminent" and TIER_ORDER[got] < TIER_ORDER["high"]:
             report.imminent_below_high.append(case["id"])
-        lang = expected.get("language", "en")
+        lang = expected_language(case)
         if summary.language != lang or summary.assessable != (lang == "en"):
             report.language_errors.append(f"{case['id']}: {summary.language} (want {lang})")
         want_labels, got_labels = expected_labels(expected), predicted_labels(summary)

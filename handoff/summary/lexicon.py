@@ -386,6 +386,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:after|since|before)\s+my\s+(?:suicide\s+)?(?:attempt|overdose|od)\b",
             r"\bmy\s+(?:suicide\s+)?attempts?\b(?!\s+(?:at|to)\b)",
             r"\b(?:after|since)\s+i\s+(?:tried|attempted)\b",
+            r"\bi\s+(?:walked|went|waded)\s+into\s+the\s+(?:ocean|sea|lake|river|water)\b",
         ),
         NEG | HYP | THIRD | JOKE,
     ),
@@ -495,6 +496,17 @@ RULES: tuple[Rule, ...] = (
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
     ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:and|then)\s+(?:i\s+)?(?:cut|burn)\b(?=\s*(?:$|[.!;\n]|again))",
+            r"\bthe\s+(?:actual\s+)?sh\b(?![-'’]\w)|\bthe\s+cutting\s+(?:is|was|has|got)\b",
+            r"\b(?:held|pressed|put)\s+(?:a|the)\s+(?:hot|burning|lit)\s+\w+\s+(?:on|against|to)\s+my\s+"
+            r"(?:wrists?|arms?|skin|thighs?|legs?|stomach)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
     # "Relapsed" or "clean for 3 weeks" alone: self-harm when self-harm is said in the transcript.
     Rule(
         "indicator",
@@ -511,7 +523,8 @@ RULES: tuple[Rule, ...] = (
         "indicator",
         "rehearsal",
         _x(
-            r"\b(?:practiced|practised|rehearsed|tested\s+(?:the|if|whether|how)|did\s+a\s+test\s+run|"
+            r"(?<!we\s)(?<!they\s)\b(?:practiced|practised|rehearsed|tested\s+(?:the|if|whether|how)|"
+            r"did\s+a\s+test\s+run|"
             r"dry\s+run)\b",
             r"\b(?:looking\s+up|looked\s+up|googling|googled|researching|researched|searched|"
             r"searching|reading\s+about)\s+(?:how|ways|what|the\s+best\s+way|methods?|the\s+dose|"
@@ -597,6 +610,8 @@ RULES: tuple[Rule, ...] = (
             r"\bi\s+won{A}t\s+be\s+(?:here|alive|around)\s+(?:tomorrow|much\s+longer|by|after|in\s+the"
             r"\s+morning|any\s*more|next)\b",
             r"\b(?:doing|going\s+through\s+with)\s+it\s+(?:tonight|today|now|soon|this)\b",
+            r"\b(?:came|drove|went|walked|got)\s+(?:out\s+|up\s+|down\s+)?(?:here|there)\s+to\s+"
+            r"(?:do\s+it|end\s+it|die|kill\s+myself|jump)\b",
             r"{IM}\s+doing\s+it\b(?!\s+(?:because|as\s+a|so\s+that|right|wrong|anyway|for\s+(?:my|a|the|"
             r"class|school|work)))|\bit\s+(?:ends|will\s+end)\s+(?:tonight|today)\b",
             r"{IM}\s+(?:ending|killing)\s+(?:it|myself|my\s+life|things)\b",
@@ -850,7 +865,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:overdose|overdosing|overdosed|od|o\.d\.?|od{A}ing|od{A}d)\b|💊",
             r"\b\d{2,5}\s*(?:mg|mgs|milligrams|mcg)\b",
             r"\b(?:whole|entire|full)\s+(?:bottle|bottles|pack|packet|box|blister|sheet)s?\b",
-            rf"\bbottles?\s+of\s+{_PILLS}",
+            rf"\bbottles?\s+of\s+(?:my\s+|the\s+|her\s+|his\s+)?{_PILLS}",
             rf"\b{_NUM}\s+(?:of\s+(?:my|the|these|those|her|his)\s+)?(?:\w+\s+)?{_PILLS}\b",
             r"\btake\s+all\s+(?:of\s+)?(?:my|the|these|those)\s+(?:pills|meds|medication)",
             r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|collecting)\s+(?:up\s+)?(?:my\s+)?"
@@ -1215,6 +1230,8 @@ SUBJECT = re.compile(
     r"\b(?P<first>i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?ll|i['’`]?d|ima|imma|myself|we)\b"
     r"|\b(?P<third>he|she|they|he['’`]?s|she['’`]?s|they['’`]?re|hes|shes|theyre|someone|somebody|"
     r"a\s+person|you|u|you['’`]?re|youre|ur|yourself|"
+    r"(?:kid|son|daughter|child|teen(?:ager)?|year-old|friend|brother|sister|student|patient|client|"
+    r"boy|girl|guy|man|woman)\s+who|"
     r"my\s+(?:\w+\s+)?(?:friend|friends|sister|brother|mom|mum|mother|dad|father|cousin|girlfriend|"
     r"boyfriend|gf|bf|partner|roommate|classmate|son|daughter|kid|husband|wife|coworker|uncle|aunt|"
     r"grandma|grandpa|neighbor|student|client|bestie|bff)|(?-i:[A-Z][a-z]+)\s+(?=(?:is|says|said|"
