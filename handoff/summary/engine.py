@@ -532,14 +532,18 @@ class _Reader:
             hit.span = _evidence_span(msg, start, end, sentence)
             self.third.append(hit)
             return
-        if why is None and rule.kind == "risk_to_others" and _IN_MATCH_NEGATION.search(
-            msg.text, start, end
+        if (
+            why is None
+            and rule.kind == "risk_to_others"
+            and _IN_MATCH_NEGATION.search(msg.text, start, end)
         ):
             why = "negated"  # "I would never hurt her"
-        if why is None and rule.code in _OWN_WORDS or (
-            why is None
-            and rule.code == "suicidal_ideation"
-            and _BARE_WORD.fullmatch(msg.text, start, end) is not None
+        if why is None and (
+            rule.code in _OWN_WORDS
+            or (
+                rule.code == "suicidal_ideation"
+                and _BARE_WORD.fullmatch(msg.text, start, end) is not None
+            )
         ):
             s0, s1 = sentence
             if lx.FIRST_PERSON.search(msg.text, s0, s1) is None and not _OWN_SAYING.match(
@@ -666,7 +670,12 @@ def _resolve(reader: _Reader) -> _Result:
     risk_at: dict[int, list[int]] = {}
     for h in hits:
         if (
-            (h.kind == "indicator" and h.code in _RISK_CODES and h.code not in _HISTORY and h.strong)
+            (
+                h.kind == "indicator"
+                and h.code in _RISK_CODES
+                and h.code not in _HISTORY
+                and h.strong
+            )
             or (h.kind == "means" and h.strong and h.access is not False)
             or (
                 h.kind == "attempt"
@@ -837,7 +846,9 @@ def _anaphoric(reader: _Reader, h: _Hit) -> bool:
 def _own_risk(reader: _Reader, h: _Hit) -> bool:
     """A hit that says something of the person's own risk besides an anaphoric intent."""
     if h.kind == "indicator":
-        own = h.strong and (h.code in _RISK_CODES or h.code in _DESIRE or h.code == "exposure_to_death")
+        own = h.strong and (
+            h.code in _RISK_CODES or h.code in _DESIRE or h.code == "exposure_to_death"
+        )
         return own and not _anaphoric(reader, h)
     return h.kind == "attempt" or (h.kind == "means" and h.strong)
 
@@ -1030,7 +1041,8 @@ def _suggest(res: _Result) -> tuple[Tier, list[str]]:
     # something besides the means ("this is goodbye", a note).
     means_spans = {(h.message, h.span) for hs in res.means.values() for h in hs if h.access}
     prep_now = any(
-        (h.message, h.span) not in means_spans for h in res.indicators.get("preparatory_behaviour", [])
+        (h.message, h.span) not in means_spans
+        for h in res.indicators.get("preparatory_behaviour", [])
     )
     intent = has("expressed_intent") or has("plan") or prep_now
     if res.in_progress:

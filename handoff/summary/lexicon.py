@@ -1347,7 +1347,7 @@ ANAPHORA = _x(
     r"\b(?:do\s+it|doing\s+it|end\s+it|go\s+through\s+with\s+it|it{A}s\s+happening|be\s+gone|"
     r"won{A}t\s+be\s+here|it\s+happens|it\s+(?:will\s+)?happen|ending\s+it|finish\s+it)\b",
     r"\bthe\s+day\b(?=\s+(?:i\s+(?:do|die|go|end)|it\s+happens|comes|has\s+come|is\s+(?:set|here|"
-    r"today|tomorrow)))"
+    r"today|tomorrow)))",
 )
 POSSESSION = _x(
     r"\bi\s+(?:have|got|own|bought|stashed|saved|saved\s+up|collected|hoarded|"

@@ -3,6 +3,8 @@ would see in the queue for each, including negations, other people and time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handoff.summary import Summary, TranscriptLine, summarize
@@ -234,7 +236,7 @@ def test_not_a_preparation(text: str) -> None:
             "u: suicide is never the answer, the pain can get better",
         ),
         ("u: my friend said she wants to die and i don't know how to help her",),
-        ("u: It's ok to say the word suicide. Asking someone directly doesn't put the idea there.",),
+        ("u: It's ok to say the word suicide. Asking directly doesn't put the idea there.",),
         (
             'u: my mom said "just get over it" and my friend texted me "i want to kill myself"',
             "u: i'm so worried about her",
@@ -269,8 +271,8 @@ def test_helper_who_also_speaks_of_themself_is_raised() -> None:
 # ---- long writing -----------------------------------------------------------------------------
 
 
-def _long_cases() -> list[dict[str, object]]:
-    return [c for c in load_cases([DEFAULT_SET]) if "long" in c["tags"]]  # type: ignore[operator]
+def _long_cases() -> list[dict[str, Any]]:
+    return [c for c in load_cases([DEFAULT_SET]) if "long" in c["tags"]]
 
 
 def test_long_posts_are_read_whole() -> None:
@@ -287,5 +289,5 @@ def test_long_posts_are_read_whole() -> None:
     assert "self_harm" in codes(s)
     assert s.suggested_tier == "high"
     for case in _long_cases():
-        lines = transcript_of(case)  # type: ignore[arg-type]
+        lines = transcript_of(case)
         assert_verbatim(summarize(transcript=lines), lines)
