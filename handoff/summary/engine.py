@@ -960,7 +960,13 @@ def _places_and_substances(
     med_msgs = {h.message for h in res.means.get("medication", [])}
     for i, msg in reader.msgs.items():
         text = msg.text
-        if transcript_risk and msg.mask & lx.PLACES_BIT:
+        # A place counts in a message with risk, or in a sentence with a place cue: a message
+        # with neither is not searched (a long post of ordinary talk names many places).
+        if (
+            transcript_risk
+            and msg.mask & lx.PLACES_BIT
+            and (i in risk_msgs or msg.mask & lx.PLACE_CUE_BIT)
+        ):
             for m in msg.rx.places.finditer(text):
                 s0, s1 = msg.sentence(m.start())
                 if i not in risk_msgs and not (
