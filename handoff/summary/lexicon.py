@@ -620,6 +620,13 @@ RULES: tuple[Rule, ...] = (
             r"od\b|hang|shoot)",
             r"(?:{IM}\s+(?:going\s+to|gonna)|{ILL})\b[^.!?\n]{0,40}?\b(?:kill|shoot|hang|drown|cut)\s+"
             r"myself\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "expressed_intent",
+        _x(
             r"\b(?:finna|gonna|bout\s+to|about\s+to)\s+(?:od\b|overdose|kms|"
             r"kill\s+myself|end\s+it|unalive|jump|hang\s+myself)",
         ),
