@@ -1211,9 +1211,10 @@ HYPOTHETICAL = _x(
     r"\bhow\s+(?:would|do|does|can)\s+(?:someone|somebody|a\s+person|people)\b",
     r"\bis\s+it\s+true\s+that\b|\bstatistic|\bresearch\s+paper\b",
     r"\bwarning\s+signs?\b|\bsigns\s+(?:of|to\s+(?:look|watch))\b|\brisk\s+factors?\b",
-    r"\b(?:someone|somebody|people|anyone|a\s+person|those)\s+who\b",
-    r"\bif\s+(?:someone|somebody|a\s+friend|a\s+loved\s+one|you\s+(?:notice|see|know|ever|feel|are|"
-    r"re|have|want|think))\b",
+    r"\b(?:people|anyone|those)\s+who\b",
+    r"\bif\s+(?:someone|somebody|a\s+friend|a\s+loved\s+one|you\s+(?:notice|see\s+(?:someone|signs)|"
+    r"ever\s+feel|know\s+someone|think\s+someone|are\s+worried|{A}re\s+worried|feel\s+like\s+"
+    r"(?:ending|killing|dying|you\s+want)))\b",
 )
 JOKE_RE = _x(
     r"\b(?:lol+|lmf?ao+|rofl|haha\w*|hehe\w*|jk|j/k|just\s+kidding|kidding|jokes?|joking)\b",
@@ -1237,8 +1238,8 @@ SUBJECT = re.compile(
     r"\b(?P<first>i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?ll|i['’`]?d|ima|imma|myself|we)\b"
     r"|\b(?P<third>he|she|they|he['’`]?s|she['’`]?s|they['’`]?re|hes|shes|theyre|someone|somebody|"
     r"a\s+person|you|u|you['’`]?re|youre|ur|yourself|"
-    r"(?:kid|son|daughter|child|teen(?:ager)?|year-old|friend|brother|sister|student|patient|client|"
-    r"boy|girl|guy|man|woman)\s+who|"
+    r"(?:kid|son|daughter|child|teen(?:ager)?|year-old|friend|brother|sister|student|patient|"
+    r"client)\s+who|"
     r"my\s+(?:\w+\s+)?(?:friend|friends|sister|brother|mom|mum|mother|dad|father|cousin|girlfriend|"
     r"boyfriend|gf|bf|partner|roommate|classmate|son|daughter|kid|husband|wife|coworker|uncle|aunt|"
     r"grandma|grandpa|neighbor|student|client|bestie|bff)|(?-i:[A-Z][a-z]+)\s+(?=(?:is|says|said|"
