@@ -501,7 +501,10 @@ RULES: tuple[Rule, ...] = (
         "self_harm",
         _x(
             r"\b(?:and|then)\s+(?:i\s+)?(?:cut|burn)\b(?=\s*(?:$|[.!;\n]|again))",
-            r"\bthe\s+(?:actual\s+)?sh\b(?![-'’]\w)|\bthe\s+cutting\s+(?:is|was|has|got)\b",
+            r"\bthe\s+(?:actual\s+)?sh\b(?![-'’]\w)|\bthe\s+cutting\s+(?:is|was|has|got|isn{A}t|wasn{A}t)\b",
+            r"\bi\s+(?:cut|burned|burnt)(?=\s*[.!](?:\s|$))",
+            r"\b(?:heated|heat)\s+(?:a|the|up\s+a)\s+(?:\w+\s+){0,2}(?:and|then)\s+(?:pressed|held|put)\s+it\s+"
+            r"(?:on|against|to)\s+my\b",
             r"\b(?:held|pressed|put)\s+(?:a|the)\s+(?:hot|burning|lit)\s+\w+\s+(?:on|against|to)\s+my\s+"
             r"(?:wrists?|arms?|skin|thighs?|legs?|stomach)\b",
         ),

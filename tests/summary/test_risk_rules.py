@@ -49,6 +49,7 @@ def assert_verbatim(summary: Summary, lines: list[TranscriptLine]) -> None:
         "i keep pulling out my hair, there's a bald spot now",
         "i hit my head against the wall again today",
         "took a bunch of pills just to numb out, i wasn't trying to die",
+        "I cut. First time in 7 months. Then I heated a knife and pressed it on my arm.",
     ],
 )
 def test_recent_self_harm_is_high_with_its_evidence(text: str) -> None:
