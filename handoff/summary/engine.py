@@ -184,6 +184,15 @@ def _evidence_span(
     return _trim(text, lo, hi)
 
 
+# A content warning the person puts on their own post: "TW: self-harm", "cw sh, cutting".
+_WARNING_SELF_HARM = re.compile(
+    r"\b(?:tw|cw|trigger\s+warning|content\s+warning)\b[\s:/(-]*(?:[a-z]+[\s,/&]+){0,4}?"
+    r"(?:self[\s-]?harm\w*|sh|cutting|burning)\b",
+    re.IGNORECASE,
+)
+_ME_DOING = re.compile(r"me\s+\w+ing\b", re.IGNORECASE)
+
+
 def _is_first_person_start(fragment: str, rx: lx.Context = lx.PLAIN_CONTEXT) -> bool:
     m = rx.subject.match(fragment)
     return m is not None and m.group("first") is not None
@@ -193,7 +202,8 @@ def _third_party(msg: _Msg, start: int, s0: int) -> bool:
     rx = msg.rx
     prefix = msg.text[s0:start]
     reported = bool(msg.mask & lx.REPORTED_BIT)
-    if _is_first_person_start(msg.text[start : start + 8], rx):
+    if _is_first_person_start(msg.text[start : start + 8], rx) or _ME_DOING.match(msg.text, start):
+        # "my roommate walked in on me trying to hang myself": "me" is the one who acts.
         return reported and rx.reported.search(prefix) is not None
     last: str | None = None
     for m in rx.subject_scan.finditer(prefix):
@@ -546,8 +556,10 @@ class _Reader:
             )
         ):
             s0, s1 = sentence
-            if lx.FIRST_PERSON.search(msg.text, s0, s1) is None and not _OWN_SAYING.match(
-                msg.text, start, end
+            if (
+                lx.FIRST_PERSON.search(msg.text, s0, s1) is None
+                and not _OWN_SAYING.match(msg.text, start, end)
+                and not _dropped_subject(msg.text, s0, start, end)
             ):
                 why = "not theirs"  # "- giving away belongings" in a list of warning signs
             elif rule.code == "preparatory_behaviour" and (
@@ -614,7 +626,33 @@ _DESIRE = frozenset(c for c, d in lx.DOMAIN.items() if d == "desire")
 # "I would never hurt her": a negation inside a risk-to-others match.
 _IN_MATCH_NEGATION = re.compile(r"\b(?:never|not|no|dont|wont|cant)\b|n['’`]t\b", re.IGNORECASE)
 # "This is goodbye" is the person's own saying without a first-person word.
-_OWN_SAYING = re.compile(r"this\s+is\s+|just\s+wanted\s+to\s+say|wanted\s+to\s+say", re.I)
+_OWN_SAYING = re.compile(
+    r"this\s+is\s+|just\s+wanted\s+to\s+say|wanted\s+to\s+say|(?:suicide\s+|an\s+)?attempt\s+"
+    r"survivor\s+here\b",
+    re.I,
+)
+# "Cut again last night.", "Attempted three years ago.": a sentence that opens on a past-tense
+# verb has dropped its subject, which in a person's own post is "I". A list of warning signs is
+# written in nouns and "-ing" forms ("- giving away belongings"), so those stay general.
+_PAST_VERB = re.compile(
+    r"(?:\w+ed|cut|burnt|sh['’`]d|tried|hit|took|swallowed|stood|sat|drove|wrote|gave|tied|"
+    r"threw|put|od['’`]?d)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_OPENING = re.compile(r"[\W_]*", re.UNICODE)
+
+
+def _dropped_subject(text: str, s0: int, start: int, end: int) -> bool:
+    """Whether the match opens its sentence on a past-tense verb (nothing but punctuation,
+    emoji or a list mark before it)."""
+    opening = _SENTENCE_OPENING.match(text, s0, start)
+    return (
+        opening is not None
+        and opening.end() == start
+        and _PAST_VERB.match(text, start, end) is not None
+    )
+
+
 # A weak method word in a long message counts only this close to the risk said there.
 _RISK_REACH = 250
 # "Suicide" or "suicidal" alone counts only in a sentence of the person's own ("suicidal crises
@@ -741,6 +779,9 @@ def _resolve(reader: _Reader) -> _Result:
         if h.kind == "indicator" and h.code in ("engaged_with_help", "future_plans")
     }
     own_self_harm = any(h.kind == "indicator" and h.code == "self_harm" and h.strong for h in hits)
+    if not own_self_harm and any(h.code == "self_harm" and not h.strong for h in hits):
+        # "TW: self-harm" over the person's own post names what their "relapsed" is about.
+        own_self_harm = any(_WARNING_SELF_HARM.search(m.text) for m in reader.msgs.values())
     for h in hits:
         msg = reader.msgs[h.message]
         if h.kind == "indicator":
@@ -870,13 +911,13 @@ def _window(msg: _Msg, pos: int) -> tuple[int, int]:
 def _recency(reader: _Reader, res: _Result) -> None:
     """Mark self-harm that is recent or ongoing, and attempts within about two months."""
     for h in res.indicators.get("self_harm", []):
-        if not h.strong or h.kind != "indicator":
+        if h.kind != "indicator":
             continue
         msg = reader.msgs[h.message]
         w0, w1 = _window(msg, h.start)
         if lx.SELF_HARM_RECENT.search(msg.text, w0, w1):
-            res.self_harm_recent.append(h)
-        elif (
+            res.self_harm_recent.append(h)  # "clean for 2 years. Last night I relapsed."
+        elif h.strong and (
             lx.SELF_HARM_DISTANT.search(msg.text, w0, w1) is None
             and not lx.PAST_MARKERS.search(msg.text, *msg.sentence(h.start))
             and "scar" not in msg.text[h.start : h.end].lower()  # scars are a history

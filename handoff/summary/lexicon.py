@@ -402,6 +402,32 @@ RULES: tuple[Rule, ...] = (
         ),
         NEG | HYP | THIRD | JOKE,
     ),
+    # An attempt told by its act or its survival, with no "suicide" or "tried" in it ("jumped from
+    # my balcony in September", "stood on a roof and stepped off", "attempt survivor here").
+    Rule(
+        "indicator",
+        "prior_attempt",
+        _x(
+            r"(?<!just\s)(?<!already\s)\bjumped\s+(?:off|from|out\s+of)\s+(?:a|the|my|our|an)\s+(?:\w+\s+){0,2}?(?:bridge|roof|"
+            r"rooftop|balcony|building|parking\s+(?:garage|structure|deck)|window|overpass|cliff|"
+            r"ledge|floor)\b",
+            r"\b(?:stood|was\s+standing|climbed)\s+(?:on|onto|up\s+on)\s+(?:a|the|my)\s+(?:\w+\s+)?"
+            r"(?:roof|ledge|bridge|railing|balcony|edge)\s+(?:\w+\s+){0,4}?and\s+(?:stepped|jumped|"
+            r"fell|let\s+go)\b",
+            r"\b(?:drove|steered|swerved|aimed\s+my\s+car)\s+into\s+(?:oncoming\s+traffic|a\s+(?:tree|"
+            r"wall|pole|truck|bridge\s+pillar)|the\s+(?:river|lake|median))\b",
+            r"\bsat\s+in\s+(?:my|the)\s+car\s+(?:\w+\s+){0,4}?with\s+(?:it|the\s+engine|the\s+motor)\s+"
+            r"running\b",
+            r"\b(?:suicide\s+|an\s+)?attempt\s+survivor\b(?:\s+here\b)?|\bsurvivor\s+of\s+(?:an?\s+|my\s+own\s+)?"
+            r"(?:suicide\s+)?attempt\b",
+            r"\bthe\s+(?:night|day|time|morning|year|summer|winter|week)\s+i\s+(?:tried|attempted|"
+            r"overdosed|jumped)\b",
+            r"\battempted\s+(?:once|twice|\w+\s+times|(?:\w+\s+){1,2}(?:years?|months?|weeks?)\s+ago|"
+            r"in\s+(?:19|20)\d\d|at\s+\d\d|when\s+i\s+was|last\s+(?:year|month|summer|spring|fall|"
+            r"winter))\b",
+        ),
+        NEG | HYP | THIRD | JOKE,
+    ),
     Rule(
         "indicator",
         "substance_use",
@@ -427,7 +453,7 @@ RULES: tuple[Rule, ...] = (
         "self_harm",
         _x(
             r"\b(?:cut|cutting|cuttin|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|"
-            r"scratch|scratching|scratched|carve|carving|carved|slash|slashing|slashed|hit|hitting)\s+"
+            r"scratch|scratching|scratched|scrach|scraching|scrached|scratchin|carve|carving|carved|slash|slashing|slashed|hit|hitting)\s+"
             r"(?:myself|my\s*self|myslef|meself|my\s+(?:arms?|legs?|thighs?|wrists?|skin|stomach|"
             r"hips?|ankles?|shoulders?))\b(?!\s+(?:a\s+(?:slice|piece|bit|break|deal|plate)|some|off|"
             r"free|loose|short|out\s+of|a\s+break)\b)",
@@ -469,7 +495,7 @@ RULES: tuple[Rule, ...] = (
         "indicator",
         "self_harm",
         _x(
-            r"\bsh['’`](?:ing|ed)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
+            r"\bsh['’`](?:ing|ed|d)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
             r"\b(?:pick|picking|picked)\s+(?:at\s+)?my\s+(?:skin|scabs?|face|arms?|fingers?|lips?|"
             r"cuticles?|scalp)\s+(?:until|till|til|so\s+bad|to\s+the\s+point|raw|open)",
             r"\b(?:skin|scab)[\s-]?picking\b|\bhair[\s-]?pulling\b|\bscabs?\s+i\s+picked\b",
@@ -510,6 +536,23 @@ RULES: tuple[Rule, ...] = (
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
     ),
+    # Injury told by its result ("until they bleed", "till my knuckles split") and burns by the
+    # object ("put a cigarette out on my arm").
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:until|till|til|untill|untel)\s+(?:(?:they|it|i)\s+|my\s+(?:\w+\s+){1,2}?|the\s+skin\s+)"
+            r"(?:bleed|bled|bleeds|bleeding|split|splits|broke|blistered|blister|tore|ripped|"
+            r"(?:was|were|are|is)\s+(?:bleeding|raw|bloody|split\s+open)|started\s+bleeding)\b",
+            r"\b(?:put|putting|puts|stub|stubbed|stubbing|press|pressed|pressing|held|hold|holding)\s+"
+            r"(?:a\s+|the\s+|my\s+|lit\s+)?(?:cigarettes?|cigs?|lighters?|matche?s?|curling\s+iron|"
+            r"straightener|hot\s+(?:knife|spoon|iron|metal|coin|pan))\s+(?:out\s+)?(?:on|against|to|"
+            r"into)\s+my\b",
+            r"\b(?:cigarette|cig|lighter|curling\s+iron)\s+burns?\s+(?:on|all\s+over)\s+my\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
     # "Relapsed" or "clean for 3 weeks" alone: self-harm when self-harm is said in the transcript.
     Rule(
         "indicator",
@@ -537,6 +580,9 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:held|put)\s+(?:the|a|my\s+\w+{A}s|my)\s+(?:gun|knife|blade|pistol|rope|belt|noose)\s+"
             r"(?:to|against|around|in)\s+my\s+(?:head|temple|throat|wrist|neck|mouth)\b",
             r"\b(?:tied|made)\s+(?:a|the)\s+(?:noose|rope)\b",
+            r"\b(?:tied|tying|hung|knotted)\s+(?:a|the|my)\s+(?:cord|belt|sheet|cable|extension\s+cord|"
+            r"scarf)\s+(?:to|around|from|over|on)\s+(?:a|the|my)\s+(?:\w+\s+)?(?:rod|beam|hook|"
+            r"door(?:knob|\s+handle)?|banister|pipe|ceiling\s+fan|rafter)\b",
             r"\b(?:stood|was\s+standing|sat|climbed\s+(?:up\s+)?|leaned|was\s+sitting)\s+(?:on|at|by|near|"
             r"over|onto|up\s+on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:edge|ledge|railing)\b",
         ),
@@ -597,6 +643,8 @@ RULES: tuple[Rule, ...] = (
             r"planning\s+on|ready\s+to|fixing\s+to|finna)\s+(?:just\s+|finally\s+|go\s+)?"
             r"(?:kil+\s*(?:my\s*self|myself|me\b)|kms|end\s+(?:it|my|things)|"
             r"off\s+myself|unalive|do\s+it|jump|overdose|od\b|hang|shoot\s+myself|die\s+tonight|"
+            r"climb\s+(?:over\s+(?:the\s+)?(?:railing|rail|edge|barrier|side)|over(?=\s*(?:$|[.!;\n]))|"
+            r"the\s+(?:railing|rail|barrier|ledge))|"
             r"take\s+(?:all|every|the\s+whole|the\s+rest|them\s+all|(?:my|the|those|these)\s+(?:\w+\s+)?"
             r"(?:pills|meds))|swallow|drink\s+(?:the|it|all|bleach|antifreeze)|"
             r"cut\s+my|crash|drive\s+(?:my\s+car\s+)?(?:into|off)|drown|go\s+through\s+with|"
@@ -673,6 +721,9 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting|collected|stashing|"
             r"stashed)\s+(?:up\s+)?(?:my\s+|all\s+my\s+|a\s+bunch\s+of\s+|enough\s+)?(?:\w+\s+)?"
             r"(?:pills|meds|medications?|prescriptions|tablets)\b",
+            # a named medicine kept back now ("been saving my sertraline"), not a story's past
+            r"\b(?:saving|stockpiling|hoarding|stashing|collecting)\s+(?:up\s+)?(?:my\s+|all\s+my\s+|"
+            rf"enough\s+)?(?:\w+\s+)?{_DRUGS}\b",
             r"\b(?:set|picked|chose|chosen|decided\s+on)\s+(?:a|the|my)\s+date\b|\bthe\s+date\s+is\s+set\b",
             r"\b(?:said|saying|texted|sent|say)\s+(?:my\s+)?(?:last\s+|final\s+)?goodbyes?\b",
             r"\b(?:my|a)\s+(?:last|final)\s+goodbye\b",
@@ -795,7 +846,7 @@ RULES: tuple[Rule, ...] = (
             r"\b{IVE}\s+(?:just\s+|already\s+)?(?:taken|swallowed|downed|popped|drunk|overdosed)\b",
             r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od{A}d|od{A}ed)\b",
             r"\bi\s+(?:just\s+|already\s+)(?:cut|slit|hung|jumped|shot|stabbed)\b",
-            r"\bi\s+(?:cut|slit)\s+(?:my\s+)?(?:wrists?|throat|deep|too\s+deep)\b",
+            r"\bi\s+(?:cut|slit)\s+(?:my\s+)?(?:wrists?|throat|(?:really\s+|so\s+|very\s+|too\s+)?deep)\b",
             r"\bi\s+(?:just\s+|already\s+)?(?:took|swallowed|downed|popped)\s+(?:everything|them\s+all|"
             r"all\s+of\s+them|it\s+all)\b",
             rf"\b(?:just\s+|already\s+)?(?:took|swallowed|downed|popped)\s+(?:{_NUM}\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:{_PILLS}|💊|them\s+all|"
@@ -809,6 +860,9 @@ RULES: tuple[Rule, ...] = (
         _x(
             r"\b(?:tried|attempted|tryed)\s+(?:to\s+)?(?:kill|kil|hang|end|od\b|overdose|off|unalive|"
             r"drown|shoot|jump|suicide)\w*",
+            r"\btried\s+to\s+die\b",
+            r"\b(?:was|were|me|while)\s+(?:trying|tryin)\s+to\s+(?:kill|hang|overdose|drown|shoot|"
+            r"unalive)\w*",
         ),
         NEG | HYP | THIRD | LYRIC,
     ),
@@ -842,7 +896,8 @@ RULES: tuple[Rule, ...] = (
         "attempt",
         "location",
         _x(
-            r"{IM}\s+(?:(?:standing|sitting|sat|up|out|already)\s+)?(?:on|at|in|on\s+top\s+of|up\s+on)"
+            r"{IM}\s+(?:(?:standing|sitting|sat|up|out|already|parked)\s+)?(?:in\s+(?:the|my|a)\s+(?:car|"
+            r"truck)\s+)?(?:on|at|in|on\s+top\s+of|up\s+on)"
             r"\s+(?:the|a|this|my)\s+(?:edge|ledge|bridge|roof|rooftop|railing|tracks|train\s+tracks|"
             r"railroad\s+tracks|top\s+floor|parking\s+garage|cliff|balcony|overpass|top\s+of\s+the)\b",
         ),

@@ -292,3 +292,137 @@ def test_long_posts_are_read_whole() -> None:
     for case in _long_cases():
         lines = transcript_of(case)
         assert_verbatim(summarize(transcript=lines), lines)
+
+
+# ---- wider phrasing: a dropped subject, injury told by its result, burns by the object --------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Burned myself again. Third night running.",
+        "cut again after work today, i'm so tired of this",
+        "sh'd again tonight, 9 days gone",
+        "i scrached my legs till they bled last night",
+        "I dig my nails into my wrists until they bleed, every night this month",
+        "i slammed my fist into the door until my knuckles split this morning",
+        "I stubbed a cigarette out on my thigh yesterday",
+        "Held a lighter to my arm again after the argument.",
+    ],
+)
+def test_self_harm_in_other_words_is_high(text: str) -> None:
+    lines = [TranscriptLine(role="user", text=text)]
+    s = summarize(transcript=lines)
+    assert "self_harm" in codes(s)
+    assert s.suggested_tier in ("high", "imminent")
+    assert_verbatim(s, lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have never put a cigarette out on my arm.",
+        "my cousin scratches her arms till they bleed",
+        "my dad hit me until i bled",
+        "- cutting\n- giving away belongings\n- talking about being a burden",
+        "Burned the toast again, smoke alarm went off.",
+        "cut my hours at work again this week",
+    ],
+)
+def test_other_words_that_are_not_the_persons_self_harm(text: str) -> None:
+    s = run(f"u: {text}")
+    assert "self_harm" not in codes(s)
+    assert s.suggested_tier in ("low", "moderate")
+
+
+def test_injury_by_its_result_long_ago_stays_history() -> None:
+    s = run("u: I used to scratch my arms till they bled when I was 15. It's been 8 years.")
+    assert "self_harm" in codes(s)
+    assert s.suggested_tier == "low"
+    assert "self-harm history" in s.headline
+
+
+def test_a_content_warning_on_their_own_post_names_what_relapsed_means() -> None:
+    s = run("u: cw: sh. I had 300 days. I relapsed tonight and I hate myself for it.")
+    assert "self_harm" in codes(s) and "substance_use" not in codes(s)
+    assert s.suggested_tier == "high"
+    # Without the warning, "relapsed" alone stays ambiguous.
+    plain = run("u: I had 300 days. I relapsed tonight.")
+    assert "self_harm" not in codes(plain)
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("Jumped off the overpass by my school two weeks ago. Still can't believe I'm here.", None),
+        ("six weeks ago my brother found me trying to hang myself in the basement", None),
+        ("I stood on the ledge of the parking deck and let go. That was 5 weeks ago.", None),
+        ("Drove into a tree on purpose last month. They think it was ice.", "last month"),
+        ("i sat in the car in the garage with the engine running a month ago", "a month ago"),
+    ],
+)
+def test_attempts_told_without_the_word_attempt_are_high_when_recent(
+    text: str, when: str | None
+) -> None:
+    lines = [TranscriptLine(role="user", text=text)]
+    s = summarize(transcript=lines)
+    assert "prior_attempt" in codes(s)
+    assert s.suggested_tier == "high"
+    assert not s.attempt_in_progress
+    if when:
+        assert f"prior attempt ({when})" in s.headline
+    assert_verbatim(s, lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Attempted twice in my twenties. I'm 50 now and doing well.",
+        "Suicide attempt survivor here, 2004. Life got good, slowly.",
+        "The summer I tried, I was 19. That was a long time ago and I'm okay.",
+        "I was 17 when I tried to die. I'm 40 now.",
+    ],
+)
+def test_distant_attempts_in_other_words_are_moderate(text: str) -> None:
+    s = run(f"u: {text}")
+    assert "prior_attempt" in codes(s)
+    assert s.suggested_tier == "moderate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my roommate jumped off the parking garage roof last year",
+        "I have never tried to die, I just feel empty",
+        "my mom walked in on my brother trying to hang himself",
+        "I jumped off the diving board at the pool today",
+        "we sat in the car in the driveway with the engine running to stay warm",
+    ],
+)
+def test_not_the_persons_attempt_in_other_words(text: str) -> None:
+    s = run(f"u: {text}")
+    assert "prior_attempt" not in codes(s)
+    assert s.suggested_tier in ("low", "moderate")
+
+
+def test_a_named_medicine_being_saved_is_a_preparation() -> None:
+    s = run("u: i've been stockpiling my seroquel since march. just in case.")
+    assert "preparatory_behaviour" in codes(s)
+    assert s.suggested_tier in ("high", "imminent")
+    told = run("u: I never saved up my zoloft, I take it every morning.")
+    assert "preparatory_behaviour" not in codes(told)
+
+
+def test_a_cord_tied_to_a_hanging_point_is_rehearsal() -> None:
+    s = run("u: tied a belt to the door handle last night and sat with it for a while")
+    assert "rehearsal" in codes(s)
+    assert s.suggested_tier in ("high", "imminent")
+    other = run("u: my brother tied a belt to the door handle, i found him in time")
+    assert "rehearsal" not in codes(other)
+
+
+def test_in_the_car_on_the_bridge_about_to_climb_over_is_imminent() -> None:
+    s = run("u: i'm in my car on the bridge. i'm going to climb over.")
+    assert s.suggested_tier == "imminent"
+    fence = run("u: I'm going to climb over the fence to get my ball back")
+    assert fence.suggested_tier == "low"
