@@ -93,6 +93,8 @@ class _Msg:
     # The context patterns: on the fast path the skip-ahead forms of SUBJECT, NEGATORS and
     # CLAUSE_BREAK, with ASCII classes when the message is ASCII-safe (same matches).
     rx: lx.Context = lx.PLAIN_CONTEXT
+    # Spans of text inside quotation marks, found when first asked.
+    quotes: list[tuple[int, int]] | None = None
 
     def sentence_has(self, flag: int, s0: int, s1: int) -> bool:
         mask = self.mask
@@ -182,6 +184,15 @@ def _evidence_span(
     return _trim(text, lo, hi)
 
 
+# A content warning the person puts on their own post: "TW: self-harm", "cw sh, cutting".
+_WARNING_SELF_HARM = re.compile(
+    r"\b(?:tw|cw|trigger\s+warning|content\s+warning)\b[\s:/(-]*(?:[a-z]+[\s,/&]+){0,4}?"
+    r"(?:self[\s-]?harm\w*|sh|cutting|burning)\b",
+    re.IGNORECASE,
+)
+_ME_DOING = re.compile(r"me\s+\w+ing\b", re.IGNORECASE)
+
+
 def _is_first_person_start(fragment: str, rx: lx.Context = lx.PLAIN_CONTEXT) -> bool:
     m = rx.subject.match(fragment)
     return m is not None and m.group("first") is not None
@@ -191,7 +202,8 @@ def _third_party(msg: _Msg, start: int, s0: int) -> bool:
     rx = msg.rx
     prefix = msg.text[s0:start]
     reported = bool(msg.mask & lx.REPORTED_BIT)
-    if _is_first_person_start(msg.text[start : start + 8], rx):
+    if _is_first_person_start(msg.text[start : start + 8], rx) or _ME_DOING.match(msg.text, start):
+        # "my roommate walked in on me trying to hang myself": "me" is the one who acts.
         return reported and rx.reported.search(prefix) is not None
     last: str | None = None
     for m in rx.subject_scan.finditer(prefix):
@@ -199,6 +211,56 @@ def _third_party(msg: _Msg, start: int, s0: int) -> bool:
     if last == "third":
         return True
     return last is None and reported and rx.reported.search(prefix) is not None
+
+
+_QUOTE_CLOSE = {'"': '"', "“": "”", "«": "»"}
+_QUOTE_CHARS = frozenset('"“”«»')
+_QUOTE_OR_LINE = re.compile('["“”«»\n]')
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """Where quotation marks enclose text: straight quotes pair in order, curly ones open and
+    close. An unclosed quote runs to the end of the line."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    closer = ""
+    for m in _QUOTE_OR_LINE.finditer(text):
+        i, ch = m.start(), m.group()
+        if ch == "\n":
+            if opened is not None:
+                spans.append((opened, i))
+                opened = None
+            continue
+        if opened is None:
+            if ch in _QUOTE_CLOSE:
+                opened, closer = i, _QUOTE_CLOSE[ch]
+        elif ch == closer:
+            spans.append((opened, i))
+            opened = None
+    if opened is not None:
+        spans.append((opened, len(text)))
+    return spans
+
+
+def _quoted_other(msg: _Msg, start: int) -> bool:
+    """Whether the match at ``start`` is inside a quote of someone else's words ("my mom said
+    'just get over it'", "she texted me “i want to die”"). A quote the person gives of themself
+    ("I told her “I want to die”") stays theirs."""
+    text = msg.text
+    if msg.quotes is None:
+        msg.quotes = [] if _QUOTE_CHARS.isdisjoint(text) else _quote_spans(text)
+    for open_at, close_at in msg.quotes:
+        if not open_at < start < close_at:
+            continue
+        prefix = text[max(0, open_at - 60) : open_at]
+        if lx.QUOTE_REPORTER.search(prefix) is None:
+            after = text[close_at + 1 : close_at + 40]
+            return lx.QUOTE_AFTER_OTHER.match(after) is not None
+        last: str | None = None
+        for m in msg.rx.subject_scan.finditer(prefix):
+            last = "first" if m.group("first") else "third"
+        return last == "third"
+    return False
 
 
 def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
@@ -209,6 +271,8 @@ def _negated(msg: _Msg, start: int, end: int, s0: int, s1: int) -> bool:
     if mask & lx.CLAUSE_BREAK_BIT:
         for brk in rx.clause_break.finditer(text, s0, start):
             clause_start = brk.end()
+    if mask & lx.NEGATORS_BIT and _NEGATED_FILLER.search(text, s0, start):
+        return True
     if mask & lx.NEGATORS_BIT:
         m = rx.negators.search(text, clause_start, start)
         if m is not None and not rx.negation_except.match(m.group("rest") or ""):
@@ -232,7 +296,7 @@ def _rejected(
         return "joke"
     if checks & lx.LYRIC and msg.sentence_has(lx.LYRIC, s0, s1):
         return "lyric"
-    if checks & lx.THIRD and _third_party(msg, hit_start, s0):
+    if checks & lx.THIRD and (_third_party(msg, hit_start, s0) or _quoted_other(msg, hit_start)):
         return "third"
     if checks & lx.NEG and _negated(msg, hit_start, hit_end, s0, s1):
         return "negated"
@@ -325,6 +389,23 @@ def _runnable(found: int) -> int:
     return every & alternatives & lx.PATTERN_BITS
 
 
+# Messages at least this long are prefiltered segment by segment.
+_SEGMENT_FROM = 400
+_SEGMENT_END = re.compile(r"[.!?]+(?=\s)")
+
+
+def _cuts(low: str, offset: int) -> list[int]:
+    """Where to cut a long message: after each run of sentence end marks followed by whitespace,
+    at least every 200 characters apart (fewer, longer segments cost fewer regex calls)."""
+    out: list[int] = []
+    last = 0
+    for m in _SEGMENT_END.finditer(low):
+        if m.end() - last >= 200:
+            out.append(offset + m.end())
+            last = m.end()
+    return out
+
+
 class _Reader:
     """One summarize() call's working state."""
 
@@ -367,34 +448,54 @@ class _Reader:
         # over each such message alone, separator included (pos/endpos on the same joined text):
         # no pattern can cross the separator, so it finds exactly the matches the pass over the
         # whole text found there, in the same order (rules first, then messages).
-        per_rule: list[list[int]] = [[] for _ in lx.FAST_RULES]
+        # A long message (a forum post of a thousand words) is cut into segments after each
+        # sentence's end mark, and a rule runs only over the segments that hold its literals. No
+        # rule can match across such a cut: none consumes a "." "!" or "?" except inside a
+        # literal ("a.m.", "o.d.") that no whitespace follows, and a cut is made only before
+        # whitespace. So the matches are the same, in the same order.
+        per_rule: list[list[tuple[int, int, int]]] = [[] for _ in lx.FAST_RULES]
         # An ASCII-safe message is read with the ASCII forms of the rules and context patterns.
         ascii_safe: list[bool] = []
         for k, i in enumerate(order):
             msg = self.msgs[i]
             start = offsets[k]
+            low = big[start : start + len(msg.text)]
             ascii_safe.append(lx.NOT_ASCII_SAFE.search(msg.text) is None)
             msg.rx = lx.ASCII_CONTEXT if ascii_safe[k] else lx.FAST_CONTEXT
-            mask = _runnable(_trigger_mask(big[start : start + len(msg.text)]))
-            if not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text):
+            odd = not msg.text.isascii() and not lx.CASEFOLD_ODD.isdisjoint(msg.text)
+            if len(low) < _SEGMENT_FROM:
+                found = _trigger_mask(low)
+                mask = _runnable(found)
+                segments = [(start, start + len(low) + len(_SEP), mask)]
+            else:
+                found = 0
+                segments = []
+                cut = start
+                for end in [*_cuts(low, start), start + len(low) + len(_SEP)]:
+                    seg = _trigger_mask(big[cut:end])
+                    found |= seg
+                    segments.append((cut, end, _runnable(seg)))
+                    cut = end
+                mask = _runnable(found)
+            if odd:
                 mask |= lx.HELPER_BITS | lx.CUE_BITS
             msg.mask = mask
             msg.fast = True
-            rules = mask & lx.RULE_BITS
-            while rules:
-                bit = rules & -rules
-                per_rule[bit.bit_length() - 1].append(k)
-                rules ^= bit
-        ends = [*offsets[1:], len(big)]
-        for (rule, fast), ascii_fast, ks in zip(
+            for seg_start, seg_end, seg_mask in segments:
+                rules = (mask if odd else seg_mask) & lx.RULE_BITS
+                while rules:
+                    bit = rules & -rules
+                    per_rule[bit.bit_length() - 1].append((k, seg_start, seg_end))
+                    rules ^= bit
+        for (rule, fast), ascii_fast, windows in zip(
             lx.FAST_RULES, lx.ASCII_RULES, per_rule, strict=True
         ):
-            for k in ks:
+            for k, seg_start, seg_end in windows:
                 msg = self.msgs[order[k]]
                 start0 = offsets[k]
                 self.rule_runs += 1
                 pattern = ascii_fast if ascii_safe[k] else fast
-                for m in pattern.finditer(big, start0, ends[k]):
+                for m in pattern.finditer(big, seg_start, seg_end):
                     end = m.end() - start0
                     if end > len(msg.text):
                         continue
@@ -441,6 +542,35 @@ class _Reader:
             hit.span = _evidence_span(msg, start, end, sentence)
             self.third.append(hit)
             return
+        if (
+            why is None
+            and rule.kind == "risk_to_others"
+            and _IN_MATCH_NEGATION.search(msg.text, start, end)
+        ):
+            why = "negated"  # "I would never hurt her"
+        if why is None and (
+            rule.code in _OWN_WORDS
+            or (
+                rule.code == "suicidal_ideation"
+                and _BARE_WORD.fullmatch(msg.text, start, end) is not None
+            )
+        ):
+            s0, s1 = sentence
+            if (
+                lx.FIRST_PERSON.search(msg.text, s0, s1) is None
+                and not _OWN_SAYING.match(msg.text, start, end)
+                and not _dropped_subject(msg.text, s0, start, end)
+            ):
+                why = "not theirs"  # "- giving away belongings" in a list of warning signs
+            elif rule.code == "preparatory_behaviour" and (
+                lx.GRIEF.search(msg.text, s0, s1)
+                or (
+                    _LETTERS.search(msg.text, start, end)
+                    and lx.GRIEF.search(msg.text)
+                    and not _GOODBYE.search(msg.text, start, end)
+                )
+            ):
+                why = "grief"  # "I wrote a letter to my dad who passed", letters after a death
         if why is not None:
             return
         if rule.kind == "timeframe":
@@ -493,6 +623,51 @@ _RISK_CODES = frozenset(
     }
 )
 _DESIRE = frozenset(c for c, d in lx.DOMAIN.items() if d == "desire")
+# "I would never hurt her": a negation inside a risk-to-others match.
+_IN_MATCH_NEGATION = re.compile(r"\b(?:never|not|no|dont|wont|cant)\b|n['’`]t\b", re.IGNORECASE)
+# "This is goodbye" is the person's own saying without a first-person word.
+_OWN_SAYING = re.compile(
+    r"this\s+is\s+|just\s+wanted\s+to\s+say|wanted\s+to\s+say|(?:suicide\s+|an\s+)?attempt\s+"
+    r"survivor\s+here\b",
+    re.I,
+)
+# "Cut again last night.", "Attempted three years ago.": a sentence that opens on a past-tense
+# verb has dropped its subject, which in a person's own post is "I". A list of warning signs is
+# written in nouns and "-ing" forms ("- giving away belongings"), so those stay general.
+_PAST_VERB = re.compile(
+    r"(?:\w+ed|cut|burnt|sh['’`]d|tried|hit|took|swallowed|stood|sat|drove|wrote|gave|tied|"
+    r"threw|put|od['’`]?d)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_OPENING = re.compile(r"[\W_]*", re.UNICODE)
+
+
+def _dropped_subject(text: str, s0: int, start: int, end: int) -> bool:
+    """Whether the match opens its sentence on a past-tense verb (nothing but punctuation,
+    emoji or a list mark before it)."""
+    opening = _SENTENCE_OPENING.match(text, s0, start)
+    return (
+        opening is not None
+        and opening.end() == start
+        and _PAST_VERB.match(text, start, end) is not None
+    )
+
+
+# A weak method word in a long message counts only this close to the risk said there.
+_RISK_REACH = 250
+# "Suicide" or "suicidal" alone counts only in a sentence of the person's own ("suicidal crises
+# are often short" is general talk).
+_BARE_WORD = re.compile(r"su[i1!]?c[i1!]?d(?:e|al)", re.IGNORECASE)
+# "I'm not like, thinking about ending it": a filler word and a comma do not end the negation.
+_NEGATED_FILLER = re.compile(
+    r"\b(?:not|never|n['’`]t)\s+(?:like|really|even|actually|exactly)\s*,\s*(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_LETTERS = re.compile(r"\b(?:letters?|notes?)\b", re.IGNORECASE)
+_GOODBYE = re.compile(r"\b(?:goodbye|suicide|last|final)\b", re.IGNORECASE)
+# Indicators that count only in a sentence with a first-person word in it.
+_HISTORY = frozenset({"prior_attempt", "self_harm"})
+_OWN_WORDS = frozenset({"self_harm", "preparatory_behaviour", "prior_attempt", "rehearsal"})
 
 
 @dataclass(slots=True)
@@ -506,6 +681,11 @@ class _Result:
     risk_to_others: list[_Hit] = field(default_factory=list)
     minor: list[_Hit] = field(default_factory=list)
     third: list[_Hit] = field(default_factory=list)
+    # Self-harm said as recent or escalating ("again last night", "deeper", "for months").
+    self_harm_recent: list[_Hit] = field(default_factory=list)
+    # An attempt within about the last two months; and how long ago, as the text says it.
+    attempt_recent: list[_Hit] = field(default_factory=list)
+    attempt_when: str | None = None
 
     def add(self, code: str, hit: _Hit) -> None:
         self.indicators.setdefault(code, []).append(hit)
@@ -514,28 +694,56 @@ class _Result:
 def _resolve(reader: _Reader) -> _Result:
     """Pass 3: keep weak matches only near risk, split attempts into history and now."""
     hits = reader.hits
+    own_risk = any(_own_risk(reader, h) for h in hits)
+    if not own_risk:
+        # Only "I'm going to do it" with nothing of their own about dying, hurting themselves,
+        # despair or a death near them: "it" is something else ("ok. i'm gonna do it. i asked
+        # her").
+        hits = [h for h in hits if not _anaphoric(reader, h)]
     res = _Result(third=list(reader.third))
     risk_msgs: set[int] = set()
     intent_msgs: set[int] = set()
+    # Where in each message risk is said, for weak words in long messages. A history (an
+    # attempt years ago, old scars) names no method now: "I take my meds" after it is treatment.
+    risk_at: dict[int, list[int]] = {}
     for h in hits:
         if (
-            (h.kind == "indicator" and h.code in _RISK_CODES)
+            (
+                h.kind == "indicator"
+                and h.code in _RISK_CODES
+                and h.code not in _HISTORY
+                and h.strong
+            )
             or (h.kind == "means" and h.strong and h.access is not False)
-            or (h.kind == "attempt" and h.code not in ("state", "location"))
+            or (
+                h.kind == "attempt"
+                and h.code not in ("state", "location")
+                and not _told_as_past(reader.msgs[h.message], h)
+            )
+        ):
+            risk_at.setdefault(h.message, []).append(h.start)
+        attempt_now = (
+            h.kind == "attempt"
+            and h.code not in ("state", "location")
+            and not _told_as_past(reader.msgs[h.message], h)
+        )
+        if (
+            (h.kind == "indicator" and h.code in _RISK_CODES and h.strong)
+            or (h.kind == "means" and h.strong and h.access is not False)
+            or attempt_now
         ):
             risk_msgs.add(h.message)
-        if (h.kind == "indicator" and h.code in ("expressed_intent", "plan")) or (
-            h.kind == "attempt" and h.code not in ("state", "location")
-        ):
+        if (h.kind == "indicator" and h.code in ("expressed_intent", "plan")) or attempt_now:
             intent_msgs.add(h.message)
     anaphora = {
-        i: list(msg.rx.anaphora.finditer(msg.text))
+        i: [m for m in msg.rx.anaphora.finditer(msg.text) if not _advice(msg, m.start())]
         for i, msg in reader.msgs.items()
-        if msg.mask & lx.ANAPHORA_BIT
+        if own_risk and msg.mask & lx.ANAPHORA_BIT
     }
     for i, found in anaphora.items():
         if found:
             risk_msgs.add(i)
+            risk_at.setdefault(i, []).extend(m.start() for m in found)
     transcript_risk = bool(risk_msgs) or any(
         h.kind == "indicator" and h.code in _DESIRE for h in hits
     )
@@ -564,9 +772,27 @@ def _resolve(reader: _Reader) -> _Result:
         for m in found:
             intent_sentences.add((i, msg.sentence(m.start())))
 
+    # Sentences about getting help or plans ahead: a time there is not a time to act.
+    help_sentences = {
+        (h.message, reader.msgs[h.message].sentence(h.start))
+        for h in hits
+        if h.kind == "indicator" and h.code in ("engaged_with_help", "future_plans")
+    }
+    own_self_harm = any(h.kind == "indicator" and h.code == "self_harm" and h.strong for h in hits)
+    if not own_self_harm and any(h.code == "self_harm" and not h.strong for h in hits):
+        # "TW: self-harm" over the person's own post names what their "relapsed" is about.
+        own_self_harm = any(_WARNING_SELF_HARM.search(m.text) for m in reader.msgs.values())
     for h in hits:
         msg = reader.msgs[h.message]
         if h.kind == "indicator":
+            if not h.strong and not (own_self_harm if h.code == "self_harm" else transcript_risk):
+                continue  # "relapsed" alone, "bought a rope" alone
+            if (
+                h.code == "substance_use"
+                and own_self_harm
+                and msg.text[h.start : h.end].lower() == "relapsed"
+            ):
+                continue  # a relapse into self-harm, not into drinking
             res.add(h.code, h)
         elif h.kind == "attempt":
             _resolve_attempt(h, msg, res, transcript_risk)
@@ -589,11 +815,12 @@ def _resolve(reader: _Reader) -> _Result:
                 )
                 is not None
             )
+            close = any(abs(p - h.start) <= _RISK_REACH for p in risk_at.get(h.message, ()))
             if (
                 h.strong
-                or h.message in risk_msgs
+                or close
                 or near(h.message, intent_positions)
-                or (not asked and near(h.message, risk_positions))
+                or (not asked and len(msg.text) <= _RISK_REACH and near(h.message, risk_positions))
             ):
                 res.means.setdefault(h.code, []).append(h)
                 res.add("method_stated", h)
@@ -603,6 +830,8 @@ def _resolve(reader: _Reader) -> _Result:
                 res.means.setdefault(h.code, []).append(h)
                 res.add("access_to_means", h)
         elif h.kind == "timeframe":
+            if (h.message, msg.sentence(h.start)) in help_sentences:
+                continue  # "I'll email my therapist tonight"
             if h.code == "weak":
                 if (h.message, msg.sentence(h.start)) in intent_sentences:
                     res.timeframe.append(h)
@@ -639,17 +868,99 @@ def _resolve(reader: _Reader) -> _Result:
     if "ambivalence" in res.indicators and not any(c in _DESIRE for c in res.indicators):
         del res.indicators["ambivalence"]
     _places_and_substances(reader, res, risk_msgs, transcript_risk)
+    _recency(reader, res)
     return res
+
+
+_ANAPHORIC = re.compile(r"\b(?:do|doing|go\s+through\s+with)\s+it\b", re.IGNORECASE)
+
+
+def _anaphoric(reader: _Reader, h: _Hit) -> bool:
+    """An intent whose only object is "it" ("I'm going to do it")."""
+    return (
+        h.kind == "indicator"
+        and h.code == "expressed_intent"
+        and _ANAPHORIC.search(reader.msgs[h.message].text, h.start, h.end) is not None
+    )
+
+
+def _own_risk(reader: _Reader, h: _Hit) -> bool:
+    """A hit that says something of the person's own risk besides an anaphoric intent."""
+    if h.kind == "indicator":
+        own = h.strong and (
+            h.code in _RISK_CODES or h.code in _DESIRE or h.code == "exposure_to_death"
+        )
+        return own and not _anaphoric(reader, h)
+    return h.kind == "attempt" or (h.kind == "means" and h.strong)
+
+
+def _advice(msg: _Msg, start: int) -> bool:
+    """Whether "do it" at ``start`` is advice to someone else ("please don't do it")."""
+    s0, _s1 = msg.sentence(start)
+    return lx.ANAPHORA_ADVICE.search(msg.text, max(s0, start - 40), start) is not None
+
+
+def _window(msg: _Msg, pos: int) -> tuple[int, int]:
+    """The sentence at ``pos`` and the next one: "I cut in high school. It's been 6 years." """
+    s0, s1 = msg.sentence(pos)
+    if s1 < len(msg.text):
+        s1 = max(s1, msg.sentence(s1)[1])
+    return s0, s1
+
+
+def _recency(reader: _Reader, res: _Result) -> None:
+    """Mark self-harm that is recent or ongoing, and attempts within about two months."""
+    for h in res.indicators.get("self_harm", []):
+        if h.kind != "indicator":
+            continue
+        msg = reader.msgs[h.message]
+        w0, w1 = _window(msg, h.start)
+        if lx.SELF_HARM_RECENT.search(msg.text, w0, w1):
+            res.self_harm_recent.append(h)  # "clean for 2 years. Last night I relapsed."
+        elif h.strong and (
+            lx.SELF_HARM_DISTANT.search(msg.text, w0, w1) is None
+            and not lx.PAST_MARKERS.search(msg.text, *msg.sentence(h.start))
+            and "scar" not in msg.text[h.start : h.end].lower()  # scars are a history
+        ):
+            res.self_harm_recent.append(h)  # said as now, with no time: ongoing
+    recent_label: str | None = None
+    for h in res.indicators.get("prior_attempt", []):
+        msg = reader.msgs[h.message]
+        w0, w1 = _window(msg, h.start)
+        m = lx.ATTEMPT_WHEN.search(msg.text, w0, w1)
+        if m is None:
+            continue
+        label = " ".join(m.group().lower().split())
+        if res.attempt_when is None:
+            res.attempt_when = label
+        if lx.ATTEMPT_RECENT.match(label):
+            res.attempt_recent.append(h)
+            recent_label = recent_label or label
+    if recent_label:
+        res.attempt_when = recent_label
+
+
+def _told_as_past(msg: _Msg, h: _Hit) -> bool:
+    """Whether an act or a try is told as history: a past marker in its sentence ("years ago",
+    "the night I swallowed everything"), a time ago without a present one ("last night"), or an
+    aftermath later in the message ("I woke up in the ICU")."""
+    s0, s1 = msg.sentence(h.start)
+    text = msg.text
+    if msg.sentence_has(lx.PAST, s0, s1) if msg.fast else msg.rx.past.search(text, s0, s1):
+        return True
+    if h.code not in ("act", "tried"):
+        return False
+    present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
+        msg.rx.present.search(text, s0, s1) is not None
+    )
+    when = lx.ATTEMPT_WHEN.search(text, s0, s1)
+    return (when is not None and not present) or lx.AFTERMATH.search(text, h.end) is not None
 
 
 def _resolve_attempt(h: _Hit, msg: _Msg, res: _Result, transcript_risk: bool) -> None:
     s0, s1 = msg.sentence(h.start)
     text = msg.text
-    past = (
-        msg.sentence_has(lx.PAST, s0, s1)
-        if msg.fast
-        else msg.rx.past.search(text, s0, s1) is not None
-    )
+    past = _told_as_past(msg, h)
     present = bool(msg.mask & lx.PRESENT_MARKERS_BIT) and (
         msg.rx.present.search(text, s0, s1) is not None
     )
@@ -690,7 +1001,13 @@ def _places_and_substances(
     med_msgs = {h.message for h in res.means.get("medication", [])}
     for i, msg in reader.msgs.items():
         text = msg.text
-        if transcript_risk and msg.mask & lx.PLACES_BIT:
+        # A place counts in a message with risk, or in a sentence with a place cue: a message
+        # with neither is not searched (a long post of ordinary talk names many places).
+        if (
+            transcript_risk
+            and msg.mask & lx.PLACES_BIT
+            and (i in risk_msgs or msg.mask & lx.PLACE_CUE_BIT)
+        ):
             for m in msg.rx.places.finditer(text):
                 s0, s1 = msg.sentence(m.start())
                 if i not in risk_msgs and not (
@@ -767,7 +1084,14 @@ def _suggest(res: _Result) -> tuple[Tier, list[str]]:
     methods = [k for k, hs in res.means.items() if any(h.access is not False for h in hs)]
     access = [k for k, hs in res.means.items() if any(h.access for h in hs)]
     near = any(h.near for h in res.timeframe)
-    intent = has("expressed_intent") or has("plan") or has("preparatory_behaviour")
+    # Saving up pills is a preparation and access at once: for imminent, a preparation must be
+    # something besides the means ("this is goodbye", a note).
+    means_spans = {(h.message, h.span) for hs in res.means.values() for h in hs if h.access}
+    prep_now = any(
+        (h.message, h.span) not in means_spans
+        for h in res.indicators.get("preparatory_behaviour", [])
+    )
+    intent = has("expressed_intent") or has("plan") or prep_now
     if res.in_progress:
         return "imminent", ["An attempt appears to be in progress"]
     if intent and (methods or access) and (near or access):
@@ -789,25 +1113,35 @@ def _suggest(res: _Result) -> tuple[Tier, list[str]]:
     if res.risk_to_others:
         reasons.append("Talks of harming someone else")
     si = has("suicidal_ideation")
-    if si and has("prior_attempt"):
-        reasons.append("Previous attempt and current thoughts of suicide")
+    desire = [c for c in res.indicators if c in _DESIRE]
+    if res.attempt_recent:
+        reasons.append(f"Suicide attempt {res.attempt_when or 'recently'}")
+    if has("prior_attempt") and desire:
+        reasons.append(
+            "Previous attempt and current thoughts of suicide"
+            if si
+            else "Previous attempt and current distress: " + ", ".join(sorted(desire))
+        )
+    if res.self_harm_recent:
+        reasons.append("Recent or ongoing self-harm")
     if si and near:
         reasons.append("Thoughts of suicide with a near timeframe")
     if si and access:
         reasons.append(f"Thoughts of suicide and access to means ({', '.join(access)})")
     if reasons:
         return "high", reasons
-    desire = [c for c in res.indicators if c in _DESIRE]
     if si:
         return "moderate", ["Thoughts of suicide, without a plan, method or intent"]
-    if has("self_harm"):
-        return "moderate", ["Self-harm"]
+    if has("self_harm") and desire:
+        return "moderate", ["Self-harm in the past, and current distress"]
     if has("prior_attempt"):
         return "moderate", ["Previous suicide attempt"]
     if len(desire) >= 2:
         return "moderate", ["Several signs of distress: " + ", ".join(sorted(desire))]
     if desire:
         return "low", ["One sign of distress, no thoughts of suicide found: " + desire[0]]
+    if has("self_harm"):
+        return "low", ["Self-harm in the past only"]
     return "low", ["No risk language found by the rules"]
 
 
@@ -876,7 +1210,10 @@ def _headline(tier: Tier, res: _Result, reader: _Reader) -> str:
     if res.risk_to_others:
         parts.append("risk to others")
     if "prior_attempt" in ind:
-        parts.append("prior attempt")
+        when = res.attempt_when
+        parts.append(f"prior attempt ({when})" if when else "prior attempt")
+    if "self_harm" in ind:
+        parts.append("self-harm, recent" if res.self_harm_recent else "self-harm history")
     if not quoted and "suicidal_ideation" in ind:
         parts.append(_quoted("suicidal thoughts", ind["suicidal_ideation"], reader))
     if res.minor:
@@ -985,7 +1322,7 @@ class RuleEngine:
     """The default engine: English rules, offline, deterministic."""
 
     name = "rules"
-    version = "1.0.0"
+    version = "1.1.0"
     # False runs every rule over all the text, as before the prefilter: same summaries, slower.
     # For the benchmark's same-run comparison and the tests only.
     _prefilter = True

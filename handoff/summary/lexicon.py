@@ -233,20 +233,43 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:kill|kil|kll|killing|killin|kiling)\s*(?:my\s*self|myslef|mysef|meself)\b",
             r"\bkms\b|\bkys\s+myself\b",
             r"\bunaliv(?:e|ing)\s*(?:my\s*self|me)\b|\bunalive\b",
-            r"\bsewer\s*slide\b|\bsewerslide\b|\bsuicidal\b|\bsu[i1!]c[i1!]dal\b",
-            r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)\bsu[i1!]c[i1!]de\b"
-            r"(?!\s+(?:hotline|line|prevention|awareness|note|letter|attempts?|watch|squad|rates?))",
+            r"\bsewer\s*slide\b|\bsewerslide\b|\bsuicidal\b|\bsu[i1!]?c[i1!]?dal\b",
+            r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!committed\s)(?<!about\s)(?<!word\s)(?<!word\s')"
+            r"(?<!word\s\")(?<!word\s“)\bsu[i1!]?c[i1!]?de\b"
+            r"(?!\s+(?:hotline|line|prevention|awareness|note|letter|attempts?|watch|squad|rates?|"
+            r"(?:is|isn{A}t|is\s+not|was|was\s+not|wasn{A}t)\s+(?:never\s+|not\s+|n{A}t\s+)?(?:the|an?|a\s+permanent)\s+"
+            r"(?:answer|option|solution|way)|is\s+(?:almost\s+|rarely\s+|usually\s+|often\s+|never\s+|"
+            r"not\s+|so\s+|such\s+|a\s+|the\s+|really\s+|complicated|preventable|common)))",
+            r"\b(?:pray|praying|prayed|hope|hoping|hoped)\s+(?:\w+\s+){0,3}?(?:that\s+)?(?:god|the\s+lord|the\s+good\s+"
+            r"lord|lord|jesus)\s+(?:will|would|to)\s+(?:just\s+)?take\s+me\b",
+            r"\b(?:pray|praying|prayed|hope|hoping|hoped)\s+(?:that\s+)?i\s+(?:don{A}t|won{A}t|never|"
+            r"do\s+not|will\s+not)\s+wake\s+up\b",
             r"\bwish(?:ed)?\s+i\s+(?:was|were|wasn{A}t|weren{A}t|had\s+never\s+been|was\s+never|could)"
             r"\s+(?:just\s+)?(?:dead|born|alive|gone|die|disappear|not\s+wake\s+up|never\s+born|"
             r"fall\s+asleep\s+and\s+not)",
             r"\b(?:don{A}t|do\s+not|dont|no\s+longer)\s+(?:really\s+)?want\s+to\s+(?:live|be\s+alive|"
             r"exist|wake\s+up|keep\s+living|go\s+on|be\s+here\s+any\s*more)\b"
             r"(?!\s+(?:in|with|at|near|like\s+that)\b)",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "suicidal_ideation",
+        _x(
             r"\bbetter\s+off\s+dead\b|\b(?:take|end|ending|taking)\s+my\s+(?:own\s+)?life\b",
             r"\bend\s+it\s+all\b|\bend\s+myself\b|\boff\s+myself\b",
             r"\b(?:thinking|thought|thoughts|think)\s+(?:about|of)\s+(?:dying|death|ending\s+it|"
             r"killing\s+myself|suicide|not\s+being\s+(?:here|alive)|ending\s+my\s+life)",
             r"\bi\s+(?:should|could)\s+just\s+die\b|\bready\s+to\s+die\b",
+            r"\bi{A}?d\s+(?:much\s+)?rather\s+(?:die|be\s+dead)\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "suicidal_ideation",
+        _x(
             r"\bwish(?:ed|ing)?\s+i\s+(?:was|were)\s+dead\b|\bpart\s+of\s+me\s+wants\s+to\s+die\b",
             r"\bwish\s+i\s+could\s+(?:just\s+)?(?:go\s+to\s+sleep|fall\s+asleep|sleep)\s+and\s+"
             r"(?:not|never)\s+wake",
@@ -271,6 +294,13 @@ RULES: tuple[Rule, ...] = (
             r"ever)?\s*going\s+to\s+(?:get\s+(?:any\s+)?better|change|improve)",
             r"\b(?:give|giving|gave|given)\s+up\b(?!\s+(?:on\s+(?:school|the\s+game|that\s+idea|"
             r"smoking|sugar|drinking)))",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "hopelessness",
+        _x(
             r"\bno\s+reason\s+to\s+(?:live|stay|keep\s+going|go\s+on)\b|\bnothing\s+to\s+live\s+for\b",
             r"\b(?:don{A}t|dont|can{A}t|cant)\s+see\s+(?:a|any)\s+(?:way\s+forward|future|point)\b",
         ),
@@ -282,6 +312,13 @@ RULES: tuple[Rule, ...] = (
         _x(
             r"\btrapped\b|\bcornered\b|\bno\s+way\s+out\b|\b(?:only|one)\s+way\s+out\b",
             r"\bcan{A}t\s+(?:escape|get\s+out)\b|\bnowhere\s+(?:to\s+(?:go|turn)|left)\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "feeling_trapped",
+        _x(
             r"\b(?:{IM}|feel|feeling|so|completely|totally)\s+(?:so\s+|just\s+|completely\s+)?stuck\b",
             r"\bno\s+(?:other\s+)?(?:options?|choice|escape)\s+(?:left|but)\b|\bno\s+other\s+option",
         ),
@@ -322,6 +359,13 @@ RULES: tuple[Rule, ...] = (
         _x(
             r"\b(?:{IM}|feel|feeling|so|completely|totally|always|all|been|truly)\s+"
             r"(?:so\s+|completely\s+|totally\s+|really\s+|all\s+)?alone\b",
+        ),
+        ALL & ~THIRD,
+    ),
+    Rule(
+        "indicator",
+        "isolation",
+        _x(
             r"\blonely\b|\bisolated\b|\bno\s+friends\b|\bi\s+have\s+(?:no\s*one|nobody|noone)\b",
             r"\b(?:nobody|no\s*one|noone|no1)\s+(?:even\s+|really\s+)?(?:cares|would\s+care|"
             r"would\s+(?:even\s+)?(?:miss|notice)|understands|likes|loves|to\s+talk\s+to|gets\s+it|"
@@ -339,9 +383,48 @@ RULES: tuple[Rule, ...] = (
             r"\b{IVE}\s+(?:tried|attempted|done\s+it)\s+(?:it\s+|this\s+)?before\b",
             r"\bsurvived\s+(?:an?\s+|my\s+)?(?:suicide\s+)?(?:attempt|overdose)\b",
             r"\battempted\s+(?:suicide|before)\b|\bsuicide\s+attempts?\b",
+            r"\b(?:after|since|before)\s+my\s+(?:suicide\s+)?(?:attempt|overdose|od)\b",
+            r"\bmy\s+(?:suicide\s+)?attempts?\b(?!\s+(?:at|to)\b)",
+            r"\b(?:after|since)\s+i\s+(?:tried|attempted)\b",
+            r"\bi\s+(?:walked|went|waded)\s+into\s+the\s+(?:ocean|sea|lake|river|water)\b",
+        ),
+        NEG | HYP | THIRD | JOKE,
+    ),
+    Rule(
+        "indicator",
+        "prior_attempt",
+        _x(
+            r"\b(?:drove|crashed|steered|swerved|jumped|overdosed|od{A}d|took\s+(?:\w+\s+){0,4}pills|"
+            r"stepped|walked)\b[^.!?\n]{0,80}?\bon\s+purpose\b",
             r"\bi\s+(?:tried|attempted)\s+(?:it\s+)?(?:once|twice|before|back\s+in|in\s+(?:19|20)\d\d|"
             r"when\s+i\s+was|last\s+(?:year|month|summer|spring|fall|winter)|"
             r"(?:\w+\s+){0,2}(?:years?|months?|weeks?)\s+ago)\b",
+        ),
+        NEG | HYP | THIRD | JOKE,
+    ),
+    # An attempt told by its act or its survival, with no "suicide" or "tried" in it ("jumped from
+    # my balcony in September", "stood on a roof and stepped off", "attempt survivor here").
+    Rule(
+        "indicator",
+        "prior_attempt",
+        _x(
+            r"(?<!just\s)(?<!already\s)\bjumped\s+(?:off|from|out\s+of)\s+(?:a|the|my|our|an)\s+(?:\w+\s+){0,2}?(?:bridge|roof|"
+            r"rooftop|balcony|building|parking\s+(?:garage|structure|deck)|window|overpass|cliff|"
+            r"ledge|floor)\b",
+            r"\b(?:stood|was\s+standing|climbed)\s+(?:on|onto|up\s+on)\s+(?:a|the|my)\s+(?:\w+\s+)?"
+            r"(?:roof|ledge|bridge|railing|balcony|edge)\s+(?:\w+\s+){0,4}?and\s+(?:stepped|jumped|"
+            r"fell|let\s+go)\b",
+            r"\b(?:drove|steered|swerved|aimed\s+my\s+car)\s+into\s+(?:oncoming\s+traffic|a\s+(?:tree|"
+            r"wall|pole|truck|bridge\s+pillar)|the\s+(?:river|lake|median))\b",
+            r"\bsat\s+in\s+(?:my|the)\s+car\s+(?:\w+\s+){0,4}?with\s+(?:it|the\s+engine|the\s+motor)\s+"
+            r"running\b",
+            r"\b(?:suicide\s+|an\s+)?attempt\s+survivor\b(?:\s+here\b)?|\bsurvivor\s+of\s+(?:an?\s+|my\s+own\s+)?"
+            r"(?:suicide\s+)?attempt\b",
+            r"\bthe\s+(?:night|day|time|morning|year|summer|winter|week)\s+i\s+(?:tried|attempted|"
+            r"overdosed|jumped)\b",
+            r"\battempted\s+(?:once|twice|\w+\s+times|(?:\w+\s+){1,2}(?:years?|months?|weeks?)\s+ago|"
+            r"in\s+(?:19|20)\d\d|at\s+\d\d|when\s+i\s+was|last\s+(?:year|month|summer|spring|fall|"
+            r"winter))\b",
         ),
         NEG | HYP | THIRD | JOKE,
     ),
@@ -363,23 +446,131 @@ RULES: tuple[Rule, ...] = (
         ),
         NEG | HYP | THIRD | PAST | JOKE,
     ),
+    # Self-harm, in rules of at most 16 alternatives each: the prefilter keeps that many of a
+    # rule's alternatives apart and merges the rest into one loose set.
     Rule(
         "indicator",
         "self_harm",
         _x(
-            r"\b(?:cut|cutting|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|scratch|"
-            r"scratching|hit|hitting)\s+(?:myself|my\s*self|my\s+(?:arms?|legs?|thighs?|wrists?|skin|"
-            r"stomach|hips?))\b",
-            r"\bself[\s-]?harm(?:ing|ed)?\b|\bmy\s+scars\b|\bfresh\s+cuts\b",
-            r"\brelapsed\s+(?:on|with|into)\s+(?:cutting|self\s*harm|sh)\b",
+            r"\b(?:cut|cutting|cuttin|cuts|burn|burning|burned|burnt|hurt|hurting|harm|harming|"
+            r"scratch|scratching|scratched|scrach|scraching|scrached|scratchin|carve|carving|carved|slash|slashing|slashed|hit|hitting)\s+"
+            r"(?:myself|my\s*self|myslef|meself|my\s+(?:arms?|legs?|thighs?|wrists?|skin|stomach|"
+            r"hips?|ankles?|shoulders?))\b(?!\s+(?:a\s+(?:slice|piece|bit|break|deal|plate)|some|off|"
+            r"free|loose|short|out\s+of|a\s+break)\b)",
+            r"\bself[\s-]?h[ae]rm(?:ing|ed)?\b|\bslef[\s-]?harm\w*|\bmy\s+scars\b|\bfresh\s+(?:cuts|"
+            r"wounds|burns)\b|\bmy\s+(?:cutting|fresh\s+cuts)\b",
+            r"\brelaps\w*\s+(?:on|with|into|back\s+into)\s+(?:cutting|cuttin|self[\s-]?harm|sh\b|"
+            r"burning|scratching)",
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
     ),
     Rule(
         "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:cutting|cuttin|cut|sh|self[\s-]?harm|blades?|razors?)\b[^.!?\n]{0,50}?\brelaps\w*",
+            r"\brelaps\w*\b[^.!?\n]{0,50}?\b(?:cutting|cuttin|cut|sh|self[\s-]?harm|blades?|razors?)\b",
+            r"\bi\s+(?:just\s+|finally\s+)?(?:cut|burned|burnt|scratched)\s+(?:again|last\s+night|"
+            r"yesterday|today|tonight|this\s+(?:morning|week)|deeper|for\s+the\s+first\s+time)\b",
+            r"\b(?:been|started|start|keep|kept|still|went\s+back\s+to|back\s+to|stop|quit|relapsed|"
+            r"urges?\s+to|thinking\s+(?:about|of)|can{A}t\s+stop)\s+(?:cutting|cuttin|burning\s+myself|"
+            r"self[\s-]?harming)\b(?!\s+(?:back|down|off|out|ties|costs?|hours|class|carbs|sugar|it\b|"
+            r"them|the|my\s+(?:hours|hair)|corners|coupons))",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:urges?|want(?:ed)?|wanna|need(?:ed)?|tempted)\s+(?:to\s+)?(?:cut|sh)\b"
+            r"(?=\s*(?:$|[.,!?;\n]|again|so\s+bad|really\s+bad|tonight|today|right\s+now))",
+            r"\bclean\s+from\s+(?:cutting|self[\s-]?harm\w*|burning|scratching)\b",
+            r"\b(?:urges?\s+to|did|doing|clean\s+from|relapsed\s+on)\s+sh\b(?![-'’]\w)",
+            r"\bsh\s+(?:again|scars?|urges?|relapse|wounds?|is\s+the\s+only)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\bsh['’`](?:ing|ed|d)\b|\bsh(?:ing|ed)\s+(?:again|since|for)\b",
+            r"\b(?:pick|picking|picked)\s+(?:at\s+)?my\s+(?:skin|scabs?|face|arms?|fingers?|lips?|"
+            r"cuticles?|scalp)\s+(?:until|till|til|so\s+bad|to\s+the\s+point|raw|open)",
+            r"\b(?:skin|scab)[\s-]?picking\b|\bhair[\s-]?pulling\b|\bscabs?\s+i\s+picked\b",
+            r"\bi\s+(?:also\s+|still\s+|just\s+)?(?:pull|pick)\s+(?:out\s+)?(?:at\s+)?my\s+(?:hair|"
+            r"eyelashes|lashes|eyebrows|skin|scabs)\b(?!\s+(?:back|up|into|out\s+of\s+(?:my|the)\s+face))",
+            r"\b(?:cutting|cuttin|cut)\s+again\b|\bmy\s+cuts\b",
+            r"\b(?:pull|pulling|pulled|rip|ripping|ripped|yank|yanking)\s+out\s+my\s+(?:hair|"
+            r"eyelashes|lashes|eyebrows)\b|\btrich(?:otillomania)?\b",
+            r"\b(?:pull|pulling|pulled|rip|ripping|ripped)\s+my\s+(?:hair|eyelashes|lashes|eyebrows)\s+"
+            r"out\s+(?:until|till|til|in\s+clumps|so\s+bad)",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:hit|hitting|punch|punching|punched|bang|banging|banged|slam|slamming|slammed)\s+"
+            r"my\s+head\s+(?:against|on|into)\b",
+            r"\b(?:overdos\w*|od|took\s+(?:\w+\s+){0,3}(?:pills|meds)|swallowed\s+(?:\w+\s+){0,3}pills)"
+            r"\s+(?:just\s+)?(?:to\s+(?:numb|feel\s+nothing|not\s+feel|sleep\s+it\s+off|punish\s+"
+            r"myself|make\s+it\s+stop|escape)|but\s+(?:i\s+)?(?:wasn{A}t|didn{A}t)\s+(?:trying|want|"
+            r"mean)\s+to\s+die)",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:and|then)\s+(?:i\s+)?(?:cut|burn)\b(?=\s*(?:$|[.!;\n]|again))",
+            r"\bthe\s+(?:actual\s+)?sh\b(?![-'’]\w)|\bthe\s+cutting\s+(?:is|was|has|got|isn{A}t|wasn{A}t)\b",
+            r"\bi\s+(?:cut|burned|burnt)(?=\s*[.!](?:\s|$))",
+            r"\b(?:heated|heat)\s+(?:a|the|up\s+a)\s+(?:\w+\s+){0,2}(?:and|then)\s+(?:pressed|held|put)\s+it\s+"
+            r"(?:on|against|to)\s+my\b",
+            r"\b(?:held|pressed|put)\s+(?:a|the)\s+(?:hot|burning|lit)\s+\w+\s+(?:on|against|to)\s+my\s+"
+            r"(?:wrists?|arms?|skin|thighs?|legs?|stomach)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    # Injury told by its result ("until they bleed", "till my knuckles split") and burns by the
+    # object ("put a cigarette out on my arm").
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\b(?:until|till|til|untill|untel)\s+(?:(?:they|it|i)\s+|my\s+(?:\w+\s+){1,2}?|the\s+skin\s+)"
+            r"(?:bleed|bled|bleeds|bleeding|split|splits|broke|blistered|blister|tore|ripped|"
+            r"(?:was|were|are|is)\s+(?:bleeding|raw|bloody|split\s+open)|started\s+bleeding)\b",
+            r"\b(?:put|putting|puts|stub|stubbed|stubbing|press|pressed|pressing|held|hold|holding)\s+"
+            r"(?:a\s+|the\s+|my\s+|lit\s+)?(?:cigarettes?|cigs?|lighters?|matche?s?|curling\s+iron|"
+            r"straightener|hot\s+(?:knife|spoon|iron|metal|coin|pan))\s+(?:out\s+)?(?:on|against|to|"
+            r"into)\s+my\b",
+            r"\b(?:cigarette|cig|lighter|curling\s+iron)\s+burns?\s+(?:on|all\s+over)\s+my\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    # "Relapsed" or "clean for 3 weeks" alone: self-harm when self-harm is said in the transcript.
+    Rule(
+        "indicator",
+        "self_harm",
+        _x(
+            r"\brelapsed\b",
+            r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?)"
+            r"\s+(?:days?|weeks?|months?|years?|yrs?)\s+clean\b|\bclean\s+(?:for|since)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+        strong=False,
+    ),
+    Rule(
+        "indicator",
         "rehearsal",
         _x(
-            r"\b(?:practiced|practised|rehearsed|tested\s+(?:the|if|whether|how)|did\s+a\s+test\s+run|"
+            r"(?<!we\s)(?<!they\s)\b(?:practiced|practised|rehearsed|tested\s+(?:the|if|whether|how)|"
+            r"did\s+a\s+test\s+run|"
             r"dry\s+run)\b",
             r"\b(?:looking\s+up|looked\s+up|googling|googled|researching|researched|searched|"
             r"searching|reading\s+about)\s+(?:how|ways|what|the\s+best\s+way|methods?|the\s+dose|"
@@ -389,7 +580,19 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:held|put)\s+(?:the|a|my\s+\w+{A}s|my)\s+(?:gun|knife|blade|pistol|rope|belt|noose)\s+"
             r"(?:to|against|around|in)\s+my\s+(?:head|temple|throat|wrist|neck|mouth)\b",
             r"\b(?:tied|made)\s+(?:a|the)\s+(?:noose|rope)\b",
-            r"\b(?:stood|was\s+standing|sat)\s+(?:on|at)\s+(?:the\s+)?(?:edge|ledge|railing)\b",
+            r"\b(?:tied|tying|hung|knotted)\s+(?:a|the|my)\s+(?:cord|belt|sheet|cable|extension\s+cord|"
+            r"scarf)\s+(?:to|around|from|over|on)\s+(?:a|the|my)\s+(?:\w+\s+)?(?:rod|beam|hook|"
+            r"door(?:knob|\s+handle)?|banister|pipe|ceiling\s+fan|rafter)\b",
+            r"\b(?:stood|was\s+standing|sat|climbed\s+(?:up\s+)?|leaned|was\s+sitting)\s+(?:on|at|by|near|"
+            r"over|onto|up\s+on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:edge|ledge|railing)\b",
+        ),
+        NEG | HYP | THIRD | JOKE | LYRIC,
+    ),
+    Rule(
+        "indicator",
+        "rehearsal",
+        _x(
+            r"\bwent\s+up\s+to\s+the\s+(?:roof|top\s+floor|top\s+of)\b",
             r"\bwent\s+to\s+the\s+(?:bridge|roof|tracks|edge)\b",
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
@@ -413,12 +616,17 @@ RULES: tuple[Rule, ...] = (
         "plan",
         _x(
             r"\b(?:i|{IVE}|i\s+got|{IVE}\s+got|i\s+already)\s+(?:already\s+)?(?:have|got|made|"
-            r"come\s+up\s+with|worked\s+out|figured\s+out|thought\s+out)?\s*(?:a|the|my)\s+plan\b",
+            r"come\s+up\s+with|worked\s+out|figured\s+out|thought\s+out)?\s*(?:a|the|my)\s+plan\b"
+            r"(?!\s+(?:to|for)\s+(?!(?:kill|end|die|do\s+it|jump|overdose|od\b|hang|shoot|take\s+(?:my\s+life|"
+            r"all|them|the\s+pills)|cut\s+(?:myself|my\s+wrist)|drown|crash|swallow|not\s+be|tonight|"
+            r"tomorrow|when|how|after)))",
             r"\bmy\s+plan\s+(?:is|was)\b|\bthe\s+plan\s+is\b",
             r"\b(?:planned|planning|plan)\s+(?:it|this|it\s+all|everything)\s*(?:out)?\b",
             r"\b(?:it|everything)\s+(?:all\s+)?planned(?:\s+out)?\b",
-            r"\b(?:planned|planning|plan)\s+(?:to|on)\s+(?:kill|end|do\s+it|jump|overdos|od|take|"
-            r"hang|shoot|drive|crash|cut|drown|die)",
+            r"\b(?:planned|planning|plan)\s+(?:to|on)\s+(?:kill(?:ing)?\s+myself|end(?:ing)?\s+(?:it|my|"
+            r"things|myself)|do(?:ing)?\s+it|jump|overdos|od\b|tak(?:e|ing)\s+(?:my\s+(?:own\s+)?life|all|"
+            r"the\s+pills|every|them\s+all)|hang|shoot\s+myself|driv(?:e|ing)\s+(?:my\s+car\s+)?(?:into|"
+            r"off)|crash|cut(?:ting)?\s+(?:myself|my\s+(?:wrists?|throat))|drown|die\b)",
             r"\b(?:know|figured\s+out|decided|worked\s+out)\s+(?:exactly\s+)?(?:how|when|where)\s+"
             r"i{A}?(?:d|ll|m\s+going\s+to|m\s+gonna|\s+would|\s+will|\s+want\s+to|\s+could)\s+"
             r"(?:do\s+it|kill|end|die|go|jump|take)",
@@ -435,6 +643,8 @@ RULES: tuple[Rule, ...] = (
             r"planning\s+on|ready\s+to|fixing\s+to|finna)\s+(?:just\s+|finally\s+|go\s+)?"
             r"(?:kil+\s*(?:my\s*self|myself|me\b)|kms|end\s+(?:it|my|things)|"
             r"off\s+myself|unalive|do\s+it|jump|overdose|od\b|hang|shoot\s+myself|die\s+tonight|"
+            r"climb\s+(?:over\s+(?:the\s+)?(?:railing|rail|edge|barrier|side)|over(?=\s*(?:$|[.!;\n]))|"
+            r"the\s+(?:railing|rail|barrier|ledge))|"
             r"take\s+(?:all|every|the\s+whole|the\s+rest|them\s+all|(?:my|the|those|these)\s+(?:\w+\s+)?"
             r"(?:pills|meds))|swallow|drink\s+(?:the|it|all|bleach|antifreeze)|"
             r"cut\s+my|crash|drive\s+(?:my\s+car\s+)?(?:into|off)|drown|go\s+through\s+with|"
@@ -451,13 +661,23 @@ RULES: tuple[Rule, ...] = (
             r"\bi\s+won{A}t\s+be\s+(?:here|alive|around)\s+(?:tomorrow|much\s+longer|by|after|in\s+the"
             r"\s+morning|any\s*more|next)\b",
             r"\b(?:doing|going\s+through\s+with)\s+it\s+(?:tonight|today|now|soon|this)\b",
-            r"{IM}\s+doing\s+it\b|\bit\s+(?:ends|will\s+end)\s+(?:tonight|today)\b",
+            r"\b(?:came|drove|went|walked|got)\s+(?:out\s+|up\s+|down\s+)?(?:here|there)\s+to\s+"
+            r"(?:do\s+it|end\s+it|die|kill\s+myself|jump)\b",
+            r"{IM}\s+doing\s+it\b(?!\s+(?:because|as\s+a|so\s+that|right|wrong|anyway|for\s+(?:my|a|the|"
+            r"class|school|work)))|\bit\s+(?:ends|will\s+end)\s+(?:tonight|today)\b",
             r"{IM}\s+(?:ending|killing)\s+(?:it|myself|my\s+life|things)\b",
             r"\bi\s+will\s+(?:not|never)\s+be\s+(?:here|alive)\s+(?:tomorrow|much)",
             r"\b(?:ima|imma|i\s*['’`]?ma)\s+(?:just\s+)?(?:kill|unalive|end|off|do\s+it|jump|overdose|"
             r"od\b|hang|shoot)",
             r"(?:{IM}\s+(?:going\s+to|gonna)|{ILL})\b[^.!?\n]{0,40}?\b(?:kill|shoot|hang|drown|cut)\s+"
             r"myself\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "expressed_intent",
+        _x(
             r"\b(?:finna|gonna|bout\s+to|about\s+to)\s+(?:od\b|overdose|kms|"
             r"kill\s+myself|end\s+it|unalive|jump|hang\s+myself)",
         ),
@@ -468,8 +688,15 @@ RULES: tuple[Rule, ...] = (
         "preparatory_behaviour",
         _x(
             r"\b(?:wrote|written|writing|write|left|leaving|finished|typed|typing)\s+(?:a\s+|my\s+|the\s+|"
-            r"some\s+|all\s+my\s+)?(?:suicide\s+)?(?:note|notes|letter|letters|goodbye(?:\s+(?:letter|note|"
-            r"message|video|texts?))?s?)\b",
+            r"some\s+|all\s+my\s+)?(?:suicide\s+|goodbye\s+|last\s+|final\s+)?(?:note|notes|letter|letters|"
+            r"goodbye(?:\s+(?:letter|note|message|video|texts?))?s?)\b"
+            r"(?!\s+(?:to|for|on|about)\s+(?:my\s+|the\s+|a\s+)?(?:roommate|teacher|professor|boss|"
+            r"landlord|neighbou?r|coworker|school|work|class|therapist|doctor|fridge|door|desk|"
+            r"recommendation|complaint|apology|resignation|grief|santa)|\s+of\s+|\s+(?:for|in)\s+"
+            r"(?:therapy|class|school|group))(?!\s+to\s+(?:my\s+)?(?:younger|future|past|old|teen(?:age)?|"
+            r"\d+[\s-]year[\s-]old)\b)",
+            r"\b(?:wrote|written|writing)\s+(?:a\s+|my\s+)?(?:letters?|notes?)\s+(?:to|for)\s+(?:everyone|"
+            r"everybody|all\s+of\s+you|my\s+(?:family|kids|parents|friends))\b",
             r"\bsuicide\s+(?:note|letter)\b|\bgoodbye\s+(?:letter|note|message|video|texts?)\b",
             r"\b(?:said|saying|say)\s+(?:my\s+)?goodbyes?\s+(?:to|tonight|already)\b",
             r"\b(?:this\s+is|just\s+wanted\s+to\s+say|wanted\s+to\s+say)\s+goodbye\b",
@@ -477,14 +704,45 @@ RULES: tuple[Rule, ...] = (
             r"belongings|cat|dog|clothes|games|money|jewelry|plants|guitar|savings|room|pets?)\b",
             r"\bgiving\s+(?:\w+\s+){0,2}away\b",
             r"\b(?:made|making|wrote|updated|writing)\s+(?:a|my)\s+will\b",
+        ),
+        ALL,
+    ),
+    Rule(
+        "indicator",
+        "preparatory_behaviour",
+        _x(
             r"\b(?:deleted|deleting)\s+(?:all\s+)?(?:my\s+)?(?:accounts|social\s+media|instagram|"
             r"photos|everything)\b",
             r"\b(?:affairs|things)\s+in\s+order\b|\bfound\s+a\s+(?:new\s+)?home\s+for\s+my\b",
             r"\bwho\s+(?:will|would)\s+take\s+care\s+of\s+my\s+\w+\s+(?:after|when)\b",
-            r"\btell\s+(?:my\s+\w+|them|her|him|everyone)\s+(?:that\s+)?i\s+(?:love|loved)\s+"
+            r"\b(?:please|can\s+you|could\s+you|will\s+you|make\s+sure\s+(?:you\s+)?|just)\s+"
+            r"tell\s+(?:my\s+\w+|them|her|him|everyone)\s+(?:that\s+)?i\s+(?:love|loved)\s+"
             r"(?:them|her|him|you)\b",
+            r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting|collected|stashing|"
+            r"stashed)\s+(?:up\s+)?(?:my\s+|all\s+my\s+|a\s+bunch\s+of\s+|enough\s+)?(?:\w+\s+)?"
+            r"(?:pills|meds|medications?|prescriptions|tablets)\b",
+            # a named medicine kept back now ("been saving my sertraline"), not a story's past
+            r"\b(?:saving|stockpiling|hoarding|stashing|collecting)\s+(?:up\s+)?(?:my\s+|all\s+my\s+|"
+            rf"enough\s+)?(?:\w+\s+)?{_DRUGS}\b",
+            r"\b(?:set|picked|chose|chosen|decided\s+on)\s+(?:a|the|my)\s+date\b|\bthe\s+date\s+is\s+set\b",
+            r"\b(?:said|saying|texted|sent|say)\s+(?:my\s+)?(?:last\s+|final\s+)?goodbyes?\b",
+            r"\b(?:my|a)\s+(?:last|final)\s+goodbye\b",
         ),
         ALL,
+    ),
+    # Means acquired: counts when risk is said in the transcript ("I bought a rope" after "I want
+    # to die"), not on its own ("bought razors", "got a gun for hunting season").
+    Rule(
+        "indicator",
+        "preparatory_behaviour",
+        _x(
+            r"\b(?:bought|ordered|purchased|picked\s+up|got\s+(?:myself\s+)?)\s+(?:a\s+|an\s+|the\s+|"
+            r"some\s+|more\s+|new\s+|enough\s+)?(?:rope|noose|gun|pistol|handgun|rifle|shotgun|bullets|"
+            r"ammo|charcoal|helium|razors?|razor\s+blades|blades|rat\s+poison|antifreeze|"
+            r"(?:\w+\s+)?pills|tylenol|sleeping\s+pills)\b",
+        ),
+        ALL,
+        strong=False,
     ),
     # ---- buffers -----------------------------------------------------------------------------
     Rule(
@@ -588,7 +846,7 @@ RULES: tuple[Rule, ...] = (
             r"\b{IVE}\s+(?:just\s+|already\s+)?(?:taken|swallowed|downed|popped|drunk|overdosed)\b",
             r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od{A}d|od{A}ed)\b",
             r"\bi\s+(?:just\s+|already\s+)(?:cut|slit|hung|jumped|shot|stabbed)\b",
-            r"\bi\s+(?:cut|slit)\s+(?:my\s+)?(?:wrists?|throat|deep|too\s+deep)\b",
+            r"\bi\s+(?:cut|slit)\s+(?:my\s+)?(?:wrists?|throat|(?:really\s+|so\s+|very\s+|too\s+)?deep)\b",
             r"\bi\s+(?:just\s+|already\s+)?(?:took|swallowed|downed|popped)\s+(?:everything|them\s+all|"
             r"all\s+of\s+them|it\s+all)\b",
             rf"\b(?:just\s+|already\s+)?(?:took|swallowed|downed|popped)\s+(?:{_NUM}\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:{_PILLS}|💊|them\s+all|"
@@ -602,6 +860,9 @@ RULES: tuple[Rule, ...] = (
         _x(
             r"\b(?:tried|attempted|tryed)\s+(?:to\s+)?(?:kill|kil|hang|end|od\b|overdose|off|unalive|"
             r"drown|shoot|jump|suicide)\w*",
+            r"\btried\s+to\s+die\b",
+            r"\b(?:was|were|me|while)\s+(?:trying|tryin)\s+to\s+(?:kill|hang|overdose|drown|shoot|"
+            r"unalive)\w*",
         ),
         NEG | HYP | THIRD | LYRIC,
     ),
@@ -615,6 +876,9 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:pills|meds|they)\s+(?:are\s+)?(?:kicking\s+in|starting\s+to\s+work)\b",
             r"\bi\s+can\s+feel\s+(?:the\s+pills|them\s+working|it\s+working)\b",
             r"\bcan{A}t\s+stop\s+(?:the\s+)?bleeding\b",
+            r"\b(?:there{A}s|there\s+is)\s+(?:so\s+much|a\s+lot\s+of|blood\s+everywhere)\b(?:\s+blood)?",
+            r"\b(?:it{A}s|its)\s+(?:soaking|bleeding)\s+through\b",
+            r"{IM}\s+(?:so\s+|really\s+|very\s+|getting\s+)?(?:lightheaded|light\s+headed)\b",
         ),
         NEG | HYP | THIRD | LYRIC | JOKE,
     ),
@@ -632,7 +896,8 @@ RULES: tuple[Rule, ...] = (
         "attempt",
         "location",
         _x(
-            r"{IM}\s+(?:(?:standing|sitting|sat|up|out|already)\s+)?(?:on|at|in|on\s+top\s+of|up\s+on)"
+            r"{IM}\s+(?:(?:standing|sitting|sat|up|out|already|parked)\s+)?(?:in\s+(?:the|my|a)\s+(?:car|"
+            r"truck)\s+)?(?:on|at|in|on\s+top\s+of|up\s+on)"
             r"\s+(?:the|a|this|my)\s+(?:edge|ledge|bridge|roof|rooftop|railing|tracks|train\s+tracks|"
             r"railroad\s+tracks|top\s+floor|parking\s+garage|cliff|balcony|overpass|top\s+of\s+the)\b",
         ),
@@ -665,7 +930,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:overdose|overdosing|overdosed|od|o\.d\.?|od{A}ing|od{A}d)\b|💊",
             r"\b\d{2,5}\s*(?:mg|mgs|milligrams|mcg)\b",
             r"\b(?:whole|entire|full)\s+(?:bottle|bottles|pack|packet|box|blister|sheet)s?\b",
-            rf"\bbottles?\s+of\s+{_PILLS}",
+            rf"\bbottles?\s+of\s+(?:my\s+|the\s+|her\s+|his\s+)?{_PILLS}",
             rf"\b{_NUM}\s+(?:of\s+(?:my|the|these|those|her|his)\s+)?(?:\w+\s+)?{_PILLS}\b",
             r"\btake\s+all\s+(?:of\s+)?(?:my|the|these|those)\s+(?:pills|meds|medication)",
             r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|collecting)\s+(?:up\s+)?(?:my\s+)?"
@@ -761,7 +1026,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:drink|drank|drinking|swallow|swallowed|eat|ate)\s+(?:some\s+|the\s+)?(?:bleach|"
             r"antifreeze|rat\s+poison|poison|pesticide|drain\s+cleaner|weed\s+killer|lye)",
             r"\bcarbon\s+monoxide\b|\b(?:car|engine)\s+(?:is\s+)?running\s+in\s+the\s+garage\b",
-            r"\bgas\s+myself\b|\bcharcoal\b",
+            r"\bgas\s+myself\b|\b(?:burn|burning|bought|buy|light|lit)\s+(?:\w+\s+)?charcoal\b",
         ),
         NEG | HYP | THIRD | JOKE | LYRIC,
     ),
@@ -979,6 +1244,7 @@ PLACE_CUE = _x(
 NEGATORS = re.compile(
     r"\b(?:never|not|no|nor|don['’`]?t|dont|doesn['’`]?t|didn['’`]?t|won['’`]?t|wont|wouldn['’`]?t|"
     r"can['’`]?t|cannot|cant|isn['’`]?t|aren['’`]?t|ain['’`]?t|shouldn['’`]?t|couldn['’`]?t|"
+    r"haven['’`]?t|hasn['’`]?t|hadn['’`]?t|havent|hasnt|"
     r"no\s+longer|not\s+anymore|stopped|quit)\b(?P<rest>(?:\W+\w+){0,4})\W*$",
     re.IGNORECASE,
 )
@@ -987,6 +1253,7 @@ NEGATORS = re.compile(
 NEGATION_EXCEPT = re.compile(
     r"^\W+(?:stop|know|sure|help|even\s+know|care|understand|think\s+i\s+can|remember|deny|lie|"
     r"matter|want\s+to\s+(?:be\s+here|wake|live|exist)|one|body|longer\s+want|seriously|honestly|"
+    r"stopped|been\s+able\s+to\s+stop|been\s+able\s+to\s+get|"
     r"for\s+real|joke|joking|kidding|lie)\b",
     re.IGNORECASE,
 )
@@ -1001,6 +1268,11 @@ HYPOTHETICAL = _x(
     r"\bmy\s+(?:character|oc|protagonist)\b|\bthe\s+(?:character|protagonist|main\s+character)\b",
     r"\bhow\s+(?:would|do|does|can)\s+(?:someone|somebody|a\s+person|people)\b",
     r"\bis\s+it\s+true\s+that\b|\bstatistic|\bresearch\s+paper\b",
+    r"\bwarning\s+signs?\b|\bsigns\s+(?:of|to\s+(?:look|watch))\b|\brisk\s+factors?\b",
+    r"\b(?:people|anyone|those)\s+who\b",
+    r"\bif\s+(?:someone|somebody|a\s+friend|a\s+loved\s+one|you\s+(?:notice|see\s+(?:someone|signs)|"
+    r"ever\s+feel|know\s+someone|think\s+someone|are\s+worried|{A}re\s+worried|feel\s+like\s+"
+    r"(?:ending|killing|dying|you\s+want)))\b",
 )
 JOKE_RE = _x(
     r"\b(?:lol+|lmf?ao+|rofl|haha\w*|hehe\w*|jk|j/k|just\s+kidding|kidding|jokes?|joking)\b",
@@ -1023,7 +1295,9 @@ REPORTED = _x(
 SUBJECT = re.compile(
     r"\b(?P<first>i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?ll|i['’`]?d|ima|imma|myself|we)\b"
     r"|\b(?P<third>he|she|they|he['’`]?s|she['’`]?s|they['’`]?re|hes|shes|theyre|someone|somebody|"
-    r"a\s+person|"
+    r"a\s+person|you|u|you['’`]?re|youre|ur|yourself|"
+    r"(?:kid|son|daughter|child|teen(?:ager)?|year-old|friend|brother|sister|student|patient|"
+    r"client)\s+who|"
     r"my\s+(?:\w+\s+)?(?:friend|friends|sister|brother|mom|mum|mother|dad|father|cousin|girlfriend|"
     r"boyfriend|gf|bf|partner|roommate|classmate|son|daughter|kid|husband|wife|coworker|uncle|aunt|"
     r"grandma|grandpa|neighbor|student|client|bestie|bff)|(?-i:[A-Z][a-z]+)\s+(?=(?:is|says|said|"
@@ -1041,7 +1315,95 @@ PAST_MARKERS = _x(
     r"morning|school|work|anyone|my|he|she|it))",
     r"\b(?:hospitali[sz]ed|inpatient|psych\s+ward|the\s+er\s+after|pumped\s+my\s+stomach|rehab)\b",
     r"\b(?:years|ages)\s+ago\b|\bwhen\s+i\s+was\s+\d+\b",
+    r"\bthe\s+(?:night|day|time|morning|evening|week|weekend|summer|winter|year)\s+(?:that\s+|when\s+)?i\b",
+    r"\b(?:woke\s+up|ended\s+up|wound\s+up|came\s+to)\s+(?:in|at)\s+(?:the\s+)?(?:hospital|er|icu|"
+    r"psych|emergency)|\bafter\s+my\s+(?:attempt|overdose)\b",
 )
+# Told as a story: an aftermath later in the same message makes an act history ("I swallowed
+# everything in the cabinet. I woke up in the ICU").
+AFTERMATH = _x(
+    r"\b(?:woke\s+up|ended\s+up|wound\s+up|came\s+to|spent\s+\w+\s+days?)\s+(?:in|at)\s+(?:the\s+)?"
+    r"(?:hospital|er|icu|psych|emergency|ward)",
+    r"\bpumped\s+my\s+stomach\b|\b(?:they|someone|my\s+\w+)\s+found\s+me\b|\bi\s+survived\b",
+    r"\b(?:was|got)\s+(?:hospitali[sz]ed|discharged|admitted)\b|\bpsych\s+ward\b",
+)
+# How long ago an attempt was, as the text says it; the headline quotes it.
+ATTEMPT_WHEN = _x(
+    r"\b(?:last|this\s+past|this)\s+(?:night|week|weekend|month|year|summer|spring|fall|autumn|"
+    r"winter|christmas)\b|\byesterday\b|\brecently\b|\bearlier\s+this\s+(?:week|month|year)\b",
+    r"\b(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|"
+    r"a\s+couple(?:\s+of)?|several|many)\s+(?:days?|weeks?|months?|years?|yrs?)\s+ago\b",
+    r"\bin\s+(?:19|20)\d\d\b|\bwhen\s+i\s+was\s+(?:\d{1,2}|a\s+teen(?:ager)?|a\s+kid|younger|"
+    r"in\s+(?:high\s+school|college|middle\s+school))\b|\bas\s+a\s+(?:teen(?:ager)?|kid)\b",
+    r"\bin\s+(?:high\s+school|college|middle\s+school)\b",
+)
+# Which of those are within about two months.
+ATTEMPT_RECENT = _x(
+    r"^(?:last|this\s+past|this)\s+(?:night|week|weekend|month)$|^yesterday$|^recently$",
+    r"^earlier\s+this\s+(?:week|month)$",
+    r"^(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|"
+    r"a\s+couple(?:\s+of)?|several|many)\s+days?\s+ago$",
+    r"^(?:[1-8]|a|one|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|several)\s+"
+    r"weeks?\s+ago$",
+    r"^(?:[12]|a|an|one|two|a\s+couple(?:\s+of)?)\s+months?\s+ago$",
+)
+# Self-harm that is recent or escalating ("again last night", "deeper", "for months"); or long
+# past ("clean for 2 years", "in high school, it's been 6 years").
+SELF_HARM_RECENT = _x(
+    r"\b(?:again|last\s+night|yesterday|today|tonight|this\s+(?:morning|week|weekend|month)|"
+    r"earlier|just\s+now|deeper|worse|more\s+and\s+more|more\s+often|every\s+(?:day|night|week)|"
+    r"daily|nightly|(?:for|in)\s+(?:weeks|months|a\s+while)|(?:for|in)\s+(?:the\s+)?(?:last|past)\s+"
+    r"(?:few\s+)?(?:\d+\s+)?(?:days?|weeks?|months?)|(?:the\s+)?(?:last|past)\s+(?:few\s+|couple\s+"
+    r"(?:of\s+)?)?(?:\d+\s+|two\s+|three\s+)?(?:days|weeks|months)|relaps\w*|still|fresh|bleeding|stitches|"
+    r"(?:\d+|a\s+few|a\s+couple(?:\s+of)?|two|three)\s+(?:days?|hours?)\s+ago|started|keep|"
+    r"kept|sometimes|lately|currently|right\s+now|been\s+(?:cutting|burning|scratching|"
+    r"hurting|hitting|picking|pulling))\b",
+)
+SELF_HARM_DISTANT = _x(
+    r"\bclean\s+(?:for|since)\s+(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|"
+    r"several|a\s+few|over\s+\w+)\s+(?:years?|yrs?)\b",
+    r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|several|a\s+few)\s+"
+    r"(?:years?|yrs?)\s+(?:clean|ago|now|since)\b",
+    r"\bit{A}s\s+been\s+(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|many|several|"
+    r"a\s+few|years)\b|\bused\s+to\b|\bin\s+(?:high\s+school|middle\s+school|college)\b",
+    r"\bfor\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|many|several|a\s+few|over\s+\w+)\s+"
+    r"(?:years?|yrs?)\b",
+    r"\bin\s+my\s+(?:teens|twenties|early\s+\w+|late\s+\w+)\b|\bi{A}d\s+been\b|\bi\s+had\s+been\b",
+    r"\bwhen\s+i\s+was\s+(?:\d{1,2}|a\s+teen(?:ager)?|a\s+kid|younger|little|in\s+\w+\s+(?:school|"
+    r"grade))\b|\bas\s+a\s+(?:teen(?:ager)?|kid)\b|\byears\s+ago\b|\bhaven{A}t\s+(?:\w+\s+){0,2}in\s+years\b",
+)
+# A letter to someone who died, or written for grief work, is not a goodbye note.
+GRIEF = _x(
+    r"\b(?:grief|grieving|passed\s+away|funeral|memorial|in\s+heaven|who\s+(?:passed|died)|"
+    r"since\s+(?:he|she|they)\s+died|late\s+(?:mom|mother|dad|father|husband|wife|son|daughter|"
+    r"brother|sister|friend|grandma|grandpa))\b"
+)
+# Words that make a sentence the person's own: preparations, self-harm and attempt history need
+# one ("- giving away belongings" in a list of warning signs is not the person's).
+FIRST_PERSON = re.compile(
+    r"\b(?:i|i['’`]?m|im|i['’`]?ve|ive|i['’`]?d|i['’`]?ll|my|me|myself|mine)\b", re.IGNORECASE
+)
+# "Don't do it", "please don't end it": advice to someone else carries no intent.
+ANAPHORA_ADVICE = re.compile(
+    r"(?:\b(?:don['’`]?t|dont|do\s+not|never|please|you|u|ur|you['’`]?re|youre)\s+(?:\w+\s+){0,2})$",
+    re.IGNORECASE,
+)
+# A quote opened after these words is someone else's ("my mom said 'just get over it'").
+QUOTE_REPORTER = re.compile(
+    r"\b(?:said|says|say|told\s+me|tells\s+me|texted|wrote|posted|commented|replied|messaged|"
+    r"asked|yelled|screamed|goes|went|was\s+like|is\s+like|like)\b"
+    r"(?:\s+(?:to\s+)?(?:me|us|her|him|them|everyone))?[\s,:]*$",
+    re.IGNORECASE,
+)
+# ... or named after it ("“just get over it,” my mom said").
+QUOTE_AFTER_OTHER = re.compile(
+    r"^[\s,.!?]*(?:is\s+what\s+|that{A}s\s+what\s+)?(?:he|she|they|my\s+\w+|someone|people|"
+    r"everyone)\s+(?:\w+\s+)?(?:said|says|told\s+me|texted|wrote|posted|keeps\s+saying)\b".replace(
+        "{A}", "['’`]?"
+    ),
+    re.IGNORECASE,
+)
+
 PRESENT_MARKERS = _x(
     r"\b(?:just|right\s+now|already|a\s+few\s+minutes\s+ago|minutes\s+ago|an\s+hour\s+ago|"
     r"\d+\s+(?:minutes|mins|hours|hrs)\s+ago|tonight|earlier\s+tonight|this\s+morning|today|now)\b"
@@ -1049,7 +1411,9 @@ PRESENT_MARKERS = _x(
 # "Do it" and the like carry intent across messages ("I'll do it after they leave").
 ANAPHORA = _x(
     r"\b(?:do\s+it|doing\s+it|end\s+it|go\s+through\s+with\s+it|it{A}s\s+happening|be\s+gone|"
-    r"won{A}t\s+be\s+here|the\s+day|it\s+happens|it\s+(?:will\s+)?happen|ending\s+it|finish\s+it)\b"
+    r"won{A}t\s+be\s+here|it\s+happens|it\s+(?:will\s+)?happen|ending\s+it|finish\s+it)\b",
+    r"\bthe\s+day\b(?=\s+(?:i\s+(?:do|die|go|end)|it\s+happens|comes|has\s+come|is\s+(?:set|here|"
+    r"today|tomorrow)))",
 )
 POSSESSION = _x(
     r"\bi\s+(?:have|got|own|bought|stashed|saved|saved\s+up|collected|hoarded|"
@@ -1145,7 +1509,8 @@ MEANS_KINDS: tuple[MeansKind, ...] = (
 
 # Being on a medication for treatment is not a method ("I'm on antidepressants and...").
 ON_MEDS = _x(
-    r"\b(?:on|taking|started|prescribed|switched\s+to|changed)\s+(?:my\s+|new\s+|the\s+|some\s+)?$"
+    r"\b(?:on|taking|started|prescribed|switched\s+to|changed)\s+(?:my\s+|new\s+|the\s+|some\s+)?$",
+    r"\b(?:{IM}|am|already|been)\s+on\s+(?:\w+\s+){1,2}$",
 )
 AGE_QUESTION = _x(r"\bhow\s+old\b|\byour\s+age\b")
 AGE_ANSWER = _x(

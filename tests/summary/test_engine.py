@@ -324,4 +324,4 @@ def test_deterministic() -> None:
     transcript = [TranscriptLine(role="user", text="i want to die")]
     assert engine.summarize(transcript=transcript) == engine.summarize(transcript=transcript)
     assert (first_s := run(*lines)).engine == "rules"
-    assert first_s.engine_version == "1.0.0"
+    assert first_s.engine_version == "1.1.0"
