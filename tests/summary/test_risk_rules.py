@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from handoff.summary import Summary, TranscriptLine, summarize
-from handoff.summary.evaluate import DEFAULT_SET, load_cases, transcript_of
+from handoff.summary.evaluate import DEFAULT_SET, PARTS, load_cases, transcript_of
 
 
 def run(*lines: str) -> Summary:
@@ -290,6 +290,14 @@ def test_long_posts_are_read_whole() -> None:
     assert "self_harm" in codes(s)
     assert s.suggested_tier == "high"
     for case in _long_cases():
+        lines = transcript_of(case)
+        assert_verbatim(summarize(transcript=lines), lines)
+
+
+def test_evidence_is_verbatim_over_every_transcript_of_both_parts() -> None:
+    """The invariant, not a figure: every quote is the person's own words, exactly, in each of
+    the 745 transcripts, the held-out part's included (its tiers are never checked here)."""
+    for case in load_cases([p for p in PARTS.values() if p.exists()]):
         lines = transcript_of(case)
         assert_verbatim(summarize(transcript=lines), lines)
 
