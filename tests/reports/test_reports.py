@@ -29,6 +29,7 @@ from handoff.models import (
 from handoff.models.supervision import HelpRequest
 from handoff.reports import selectors
 from handoff.reports.csv import COLUMNS
+from handoff.templatetags.report_tags import figure
 from tests.support.factories import PlatformWithSecrets, handoff_body, post_signed
 from tests.support.staff import make_staff, signed_in
 
@@ -373,3 +374,17 @@ def test_query_count_is_flat_from_10_to_1000_cases(
     assert counts[0] == counts[1], counts
     with django_assert_max_num_queries(15):
         client.get(f"{path}?from=2025-03-01&to=2025-03-31")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (None, " s", "\N{EN DASH}"),
+        (100.0, " s", "100 s"),
+        (33.333, "%", "33.3%"),
+        (0, "%", "0%"),
+        (7, "", "7"),
+    ],
+)
+def test_a_figure_reads_as_the_report_writes_it(value: Any, unit: str, text: str) -> None:
+    assert figure(value, unit) == text
