@@ -127,10 +127,8 @@ class Publisher:
                 _send_changes(batch)
             except Exception as exc:
                 # Whatever one batch meets (the database gone mid-send, a render failing), the
-                # thread lives on for the next; the dashboards heal this batch at their heartbeat.
-                logger.warning(
-                    "queue update for %d case(s) not sent (%s)", len(batch), type(exc).__name__
-                )
+                # thread lives on for the next.
+                _not_sent(len(batch), exc)
             finally:
                 # The thread's own connection goes back to the pool between batches.
                 with contextlib.suppress(Exception):
@@ -182,10 +180,7 @@ def _send_changes(changes: list[CaseChange]) -> None:
             for i, c in enumerate(on_queue)
         ]
     except Exception as exc:
-        # The change is committed; dashboards heal on their next snapshot.
-        logger.warning(
-            "queue update for %d case(s) not sent (%s)", len(changes), type(exc).__name__
-        )
+        _not_sent(len(changes), exc)
         return
     messages: list[tuple[str, dict[str, Any]]] = [
         (
@@ -214,6 +209,17 @@ def _send_changes(changes: list[CaseChange]) -> None:
             )
     broadcast.send_many([m for m in messages if m[0]])
     floor_changed()
+
+
+def _not_sent(count: int, exc: Exception) -> None:
+    """The change is committed but its update could not be made (the database went away between
+    the commit and the send, which the publisher's thread makes likelier). The sequence still
+    moves: every dashboard's next heartbeat finds a number it never received and asks for a
+    snapshot, so none stays stale until the next change. With Redis itself down there is no
+    sequence to move, and the dashboards resync when their sockets come back."""
+    logger.warning("queue update for %d case(s) not sent (%s)", count, type(exc).__name__)
+    with contextlib.suppress(Exception):
+        broadcast.next_seq(1)
 
 
 def _mine_message(*, user_id: int, notice: str = "") -> tuple[str, dict[str, Any]]:

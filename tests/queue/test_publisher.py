@@ -5,10 +5,12 @@ import threading
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 
 from handoff.models import Handoff
-from handoff.queue import notify
+from handoff.queue import notify, render
+from handoff.realtime import broadcast
 from tests.support.factories import handoff_body, post_signed
 
 
@@ -87,3 +89,27 @@ def test_a_batch_that_fails_does_not_stop_the_next(monkeypatch: pytest.MonkeyPat
     notify.publish([notify.CaseChange("next")])
     assert notify._publisher.flush()
     assert sent == [["next"]]
+
+
+@pytest.mark.django_db
+def test_an_update_that_cannot_be_made_still_moves_the_sequence(
+    platform_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database gone between the commit and the send: nothing is sent, but the sequence
+    moves, so every dashboard's next heartbeat finds a gap and asks for a snapshot instead of
+    showing the queue as it was until the next change."""
+    p = platform_factory()
+    case_id = post_signed(Client(), p.url(), secret=p.inbound_secret, body=handoff_body()).json()[
+        "id"
+    ]
+    sent: list[Any] = []
+    monkeypatch.setattr(broadcast, "send_many", sent.append)
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(render, "counts_context", unreachable)
+    before = broadcast.current_seq()
+    notify._send_changes([notify.CaseChange(case_id)])
+    assert sent == []
+    assert broadcast.current_seq() == before + 1
