@@ -18,12 +18,12 @@ import time
 import uuid
 from collections.abc import Sequence
 
+import django
+
 from bench.common import ensure_database, manage, production_env, standard_arguments
 
 
 def _run(count: int, top: int, sort: str) -> None:
-    import django
-
     django.setup()
     # After setup: the settings must be loaded before Django's test client is imported.
     from django.test import Client

@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import django
 import httpx
 
 from bench.common import (
@@ -166,8 +167,6 @@ SETUP_ACTIONS: dict[str, Callable[[Any], Any]] = {"seed": _setup_seed}
 def aggregation_main() -> int:
     """The aggregation side of the rounds, in a Django process of its own: each line read on
     standard input runs report_for() once and answers its seconds and the cases it saw."""
-    import django
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from handoff.reports import selectors  # after django.setup(), in this process only

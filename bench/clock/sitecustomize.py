@@ -18,6 +18,8 @@ import time
 _FILE = os.environ.get("HANDOFF_DRILL_CLOCK_FILE", "")
 
 if _FILE:
+    # Imported only in the drill's own processes: as sitecustomize this module runs at the start
+    # of every Python process with this folder on its path, Django or not.
     from datetime import datetime, timedelta
 
     from django.utils import timezone as _timezone

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from channels.db import database_sync_to_async as sync_to_async
+from django.test import Client
 
 from tests.support.sockets import socket
 from tests.support.staff import make_staff, signed_in
@@ -96,8 +97,6 @@ async def test_a_socket_of_an_idle_session_closes_at_its_next_heartbeat() -> Non
 
 
 async def test_a_socket_needs_a_session_verified_by_the_second_factor() -> None:
-    from django.test import Client
-
     casey = await sync_to_async(make_staff)("casey")
     browser = Client()
     await sync_to_async(browser.force_login)(casey)  # signed in by no device
